@@ -1,0 +1,16 @@
+serve:
+	.venv/bin/gauntlet serve
+
+test:
+	scripts/test
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+bench:
+	.venv/bin/python bench/api.py
+	.venv/bin/python bench/runs.py
+	.venv/bin/python bench/generate.py
+	.venv/bin/python bench/load.py
+
+.PHONY: serve test lint bench
