@@ -1,0 +1,52 @@
+"""App rows, always fenced by organization."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from storage.generation_models import GenerationRecord
+from storage.models import App, Job, LoadTest, SuiteReport, TestRun, TestSuite
+from storage.pages import Page, count, offset_page
+
+
+def add(session: Session, app: App) -> App:
+    session.add(app)
+    session.flush()
+    return app
+
+
+def get(session: Session, org_id: str, app_id: str) -> App | None:
+    app = session.get(App, app_id)
+    return app if app is not None and app.org_id == org_id else None
+
+
+def name_taken(session: Session, org_id: str, name: str, except_id: str | None = None) -> bool:
+    statement = select(App.id).where(App.org_id == org_id, App.name == name)
+    if except_id:
+        statement = statement.where(App.id != except_id)
+    return session.exec(statement).first() is not None
+
+
+def page(session: Session, org_id: str, offset: int, limit: int) -> Page[App]:
+    statement = select(App).where(App.org_id == org_id).order_by(col(App.created_at), col(App.id))
+    return offset_page(session, statement, offset, limit)
+
+
+def count_for_org(session: Session, org_id: str) -> int:
+    return count(session, select(App.id).where(App.org_id == org_id))
+
+
+def delete_with_children(session: Session, app: App) -> None:
+    """Delete the app with its suites (and their versions, by cascade), test runs and
+    reports, load tests and generation history; its jobs stay as history (with their
+    events) but lose the app link."""
+    runs = select(TestRun.id).where(col(TestRun.app_id) == app.id)
+    session.exec(delete(SuiteReport).where(col(SuiteReport.run_id).in_(runs)))
+    for table in (TestRun, LoadTest, GenerationRecord, TestSuite):
+        session.exec(delete(table).where(table.app_id == app.id))  # type: ignore[arg-type]
+    for job in session.exec(select(Job).where(Job.app_id == app.id)).all():
+        job.app_id = None
+        session.add(job)
+    session.delete(app)
+    session.flush()

@@ -1,0 +1,173 @@
+"""The job event log: event models, their NDJSON wire form, and the ``EventStore`` protocol.
+
+Every job has an append-only log of events numbered 1, 2, 3… (``seq``, gap-free per job).
+The NDJSON endpoints send what is stored, then wait on the store for what comes next; the
+ops feed reads across all jobs of an organization with an opaque cursor. Two backends
+implement the protocol (``storage.events.sql`` and ``storage.events.redis``) and pass one
+shared contract test suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import orjson
+from pydantic import BaseModel, Field
+
+from orchestrator.errors import ValidationFailed
+
+# A page of 1,000 events is a few hundred kilobytes of NDJSON: big enough that a client
+# catching up on a long load test needs few round trips, small enough to hold in memory.
+DEFAULT_READ_LIMIT = 1000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class NewEvent(BaseModel):
+    """An event to append; the store assigns ``seq`` and ``timestamp``."""
+
+    type: str = Field(min_length=1, max_length=100)
+    status: str = Field(min_length=1, max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Event(BaseModel):
+    """A stored event. ``timestamp`` is UTC with millisecond precision in every backend."""
+
+    seq: int
+    job_id: str
+    org_id: str
+    app_id: str | None
+    type: str
+    status: str
+    timestamp: datetime
+    data: dict[str, Any]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The public NDJSON object (API.md, "Events"): no organization or app fields."""
+        return {
+            "seq": self.seq,
+            "job_id": self.job_id,
+            "type": self.type,
+            "status": self.status,
+            "timestamp": format_timestamp(self.timestamp),
+            "data": self.data,
+        }
+
+    def to_ndjson(self) -> bytes:
+        """One NDJSON line, newline included."""
+        return orjson.dumps(self.to_wire()) + b"\n"
+
+
+class InvalidCursor(ValidationFailed):
+    """An org-feed cursor that this store did not issue."""
+
+    def __init__(self, cursor: str) -> None:
+        super().__init__(f"not a valid event cursor: {cursor[:40]!r}", field="after")
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds and a ``Z``: ``2025-01-01T00:00:00.123Z``.
+    A naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def heartbeat_wire(job_id: str, status: str, at: datetime | None = None) -> dict[str, Any]:
+    """The idle-stream heartbeat object: like an event, but with no ``seq`` and no ``data``."""
+    return {
+        "job_id": job_id,
+        "type": "heartbeat",
+        "status": status,
+        "timestamp": format_timestamp(at or datetime.now(UTC)),
+    }
+
+
+def utc_now_ms() -> datetime:
+    """Now, in UTC, cut to whole milliseconds (the precision every backend keeps)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the Unix epoch (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    """The UTC datetime ``ms`` milliseconds after the Unix epoch, exactly."""
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+class EventStore(Protocol):
+    """Per-job append-only event logs, plus an organization-wide feed.
+
+    ``append``, ``read``, ``read_org`` and ``delete_older_than`` block (call them from
+    worker threads, or through ``asyncio.to_thread`` in async code); ``wait`` and
+    ``wait_org`` are coroutines that park on a notification, never on a polling loop.
+    """
+
+    def append(
+        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+    ) -> list[Event]:
+        """Append ``events`` to the job's log in one transaction (one round trip where the
+        backend allows) and return them as stored. They get consecutive ``seq`` numbers
+        continuing the log with no gap and no duplicate, even with concurrent appenders in
+        other threads or processes. An empty batch stores nothing and returns ``[]``."""
+        ...
+
+    def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
+        """Up to ``limit`` events of the job with ``seq > after``, in ``seq`` order."""
+        ...
+
+    def read_org(
+        self,
+        org_id: str,
+        *,
+        after_cursor: str | None,
+        app_id: str | None = None,
+        job_id: str | None = None,
+        types: set[str] | None = None,
+        since: datetime | None = None,
+        limit: int = DEFAULT_READ_LIMIT,
+    ) -> tuple[list[Event], str | None]:
+        """Up to ``limit`` events of the organization, across jobs in append order, that
+        match every given filter (``since``: timestamp at or after it). Returns them with
+        the cursor to pass as ``after_cursor`` to continue exactly after them; that cursor
+        is ``after_cursor`` itself when nothing new was found (``None`` only while the feed
+        has never had anything to offer). Raises ``InvalidCursor`` for a foreign cursor.
+
+        The feed may be a recent window rather than the whole history: the Redis backend
+        keeps about ``org_stream_maxlen`` entries per organization."""
+        ...
+
+    async def wait(self, job_id: str, after: int, timeout: float) -> bool:
+        """True as soon as the job has an event with ``seq > after`` (at once if it has one
+        already); False if none came within ``timeout`` seconds."""
+        ...
+
+    async def wait_org(
+        self, org_id: str, timeout: float, *, after_cursor: str | None = None
+    ) -> bool:
+        """True as soon as the organization's feed has an event after ``after_cursor`` (with
+        no cursor: an event appended after this call began); False after ``timeout``."""
+        ...
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Retention: delete the whole logs of jobs whose newest event is older than
+        ``cutoff`` (a log is never cut in the middle); return how many events went."""
+        ...
+
+    def waiting(self) -> int:
+        """How many followers are parked in ``wait``/``wait_org`` right now (a gauge)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and background listeners. Idempotent."""
+        ...

@@ -1,0 +1,168 @@
+"""Job state transitions as conditional updates: the database is the truth about jobs.
+
+Every transition names the state (and lease owner) it expects; an update that matches no
+row means someone else got there first, so duplicated or redelivered messages, racing
+workers and late stop requests are all harmless. Terminal states never change.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Job
+
+TERMINAL = ("COMPLETED", "FAILED", "STOPPED", "CANCELLED")
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    held: bool
+    stop_requested: bool
+
+
+def claim(session: Session, job_id: str, owner: str, lease_s: float) -> Job | None:
+    """QUEUED -> RUNNING, or take over a RUNNING job whose lease expired. The claimed job,
+    or None when it is not claimable (running elsewhere, terminal, unknown)."""
+    now = time.time()
+    result = session.execute(
+        update(Job)
+        .where(
+            col(Job.id) == job_id,
+            or_(
+                col(Job.status) == "QUEUED",
+                (col(Job.status) == "RUNNING") & (col(Job.lease_expires_at) < now),
+            ),
+            col(Job.stop_requested).is_(False),
+        )
+        .values(
+            status="RUNNING",
+            lease_owner=owner,
+            lease_expires_at=now + lease_s,
+            started_at=now,
+            attempts=Job.attempts + 1,
+        )
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Job, job_id, populate_existing=True)
+
+
+def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseState:
+    """Extend the lease; tells whether it is still held and whether a stop was asked."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .values(lease_expires_at=time.time() + lease_s)
+    )
+    session.commit()
+    stop = session.exec(select(Job.stop_requested).where(Job.id == job_id)).first()
+    return LeaseState(held=result.rowcount == 1, stop_requested=bool(stop))  # type: ignore[attr-defined]
+
+
+def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
+    session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .values(progress=max(0.0, min(1.0, progress)))
+    )
+
+
+def finish(
+    session: Session,
+    job_id: str,
+    owner: str,
+    status: str,
+    *,
+    result_json: str | None = None,
+    error: str | None = None,
+) -> bool:
+    """RUNNING (held by ``owner``) -> a terminal ``status``. False if the lease was lost.
+    The caller commits, so that the terminal event can land in the same transaction."""
+    assert status in TERMINAL
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .values(
+            status=status,
+            finished_at=time.time(),
+            result_json=result_json,
+            error=error,
+            progress=1.0,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(session: Session, job_id: str, owner: str) -> bool:
+    """RUNNING -> QUEUED (a worker shutting down hands the job back). Caller commits."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .values(status="QUEUED", lease_owner=None, lease_expires_at=None, progress=0.0)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def recoverable(
+    session: Session, queued_older_than: float, limit: int = 500
+) -> list[tuple[str, str]]:
+    """``(job_id, type)`` of jobs a worker should (re)start: RUNNING with an expired lease,
+    and QUEUED since before ``queued_older_than`` (their message may have been lost)."""
+    now = time.time()
+    rows = session.exec(
+        select(Job.id, Job.type)
+        .where(
+            col(Job.stop_requested).is_(False),
+            or_(
+                (col(Job.status) == "RUNNING") & (col(Job.lease_expires_at) < now),
+                (col(Job.status) == "QUEUED") & (col(Job.created_at) < queued_older_than),
+            ),
+        )
+        .order_by(col(Job.created_at))
+        .limit(limit)
+    ).all()
+    return [(job_id, kind) for job_id, kind in rows]
+
+
+def stop_orphans(session: Session) -> list[Job]:
+    """RUNNING jobs whose stop was requested but whose lease expired (the worker died):
+    they end STOPPED rather than being restarted. Caller commits."""
+    now = time.time()
+    jobs = list(
+        session.exec(
+            select(Job).where(
+                col(Job.status) == "RUNNING",
+                col(Job.stop_requested).is_(True),
+                col(Job.lease_expires_at) < now,
+            )
+        ).all()
+    )
+    for job in jobs:
+        job.status, job.finished_at, job.lease_owner, job.lease_expires_at = (
+            "STOPPED",
+            now,
+            None,
+            None,
+        )
+        session.add(job)
+    return jobs
+
+
+def is_stop_requested(session: Session, job_id: str) -> bool:
+    return bool(session.exec(select(Job.stop_requested).where(Job.id == job_id)).first())
+
+
+def expire_all_leases(session: Session) -> int:
+    """Make every RUNNING job claimable now: in embedded mode, a RUNNING job found at start
+    belonged to the process that died before this one. Caller commits."""
+    result = session.execute(
+        update(Job).where(col(Job.status) == "RUNNING").values(lease_expires_at=0.0)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,48 @@
+"""Job rows: listing and lookup. State transitions live in storage.job_states."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from storage.models import Job
+from storage.pages import Page, count, offset_page
+
+
+def add(session: Session, job: Job) -> Job:
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, org_id: str, job_id: str) -> Job | None:
+    job = session.get(Job, job_id)
+    return job if job is not None and job.org_id == org_id else None
+
+
+def page(
+    session: Session,
+    org_id: str,
+    offset: int,
+    limit: int,
+    *,
+    app_id: str | None = None,
+    types: list[str] | None = None,
+    statuses: list[str] | None = None,
+) -> Page[Job]:
+    """The organization's jobs, newest first, optionally filtered."""
+    statement = select(Job).where(Job.org_id == org_id)
+    if app_id:
+        statement = statement.where(Job.app_id == app_id)
+    if types:
+        statement = statement.where(col(Job.type).in_(types))
+    if statuses:
+        statement = statement.where(col(Job.status).in_(statuses))
+    statement = statement.order_by(col(Job.created_at).desc(), col(Job.id).desc())
+    return offset_page(session, statement, offset, limit)
+
+
+def count_since(session: Session, org_id: str, types: list[str], since: float) -> int:
+    statement = select(Job.id).where(
+        Job.org_id == org_id, col(Job.type).in_(types), col(Job.created_at) >= since
+    )
+    return count(session, statement)

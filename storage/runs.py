@@ -1,0 +1,83 @@
+"""Test runs and suite reports."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from storage.models import SuiteReport, TestRun
+from storage.pages import Page, count, offset_page
+
+
+def add_run(session: Session, run: TestRun) -> TestRun:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def add_report(session: Session, report: SuiteReport) -> SuiteReport:
+    session.add(report)
+    session.flush()
+    return report
+
+
+def get_run(session: Session, org_id: str, app_id: str, run_id: str) -> TestRun | None:
+    run = session.get(TestRun, run_id)
+    if run is None or run.org_id != org_id or run.app_id != app_id:
+        return None
+    return run
+
+
+def run_of_job(session: Session, job_id: str) -> TestRun | None:
+    return session.exec(select(TestRun).where(TestRun.job_id == job_id)).first()
+
+
+def discard_runs_of_job(session: Session, job_id: str) -> int:
+    """Remove what an earlier, interrupted attempt of the job wrote (never counted twice)."""
+    runs = [r.id for r in session.exec(select(TestRun).where(TestRun.job_id == job_id)).all()]
+    if not runs:
+        return 0
+    session.exec(delete(SuiteReport).where(col(SuiteReport.run_id).in_(runs)))
+    session.exec(delete(TestRun).where(col(TestRun.id).in_(runs)))
+    session.flush()
+    return len(runs)
+
+
+def page_runs(session: Session, org_id: str, app_id: str, offset: int, limit: int) -> Page[TestRun]:
+    statement = (
+        select(TestRun)
+        .where(TestRun.org_id == org_id, TestRun.app_id == app_id)
+        .order_by(col(TestRun.created_at).desc(), col(TestRun.id).desc())
+    )
+    return offset_page(session, statement, offset, limit)
+
+
+def latest_run(session: Session, org_id: str, app_id: str) -> TestRun | None:
+    return session.exec(
+        select(TestRun)
+        .where(TestRun.org_id == org_id, TestRun.app_id == app_id, TestRun.status != "RUNNING")
+        .order_by(col(TestRun.created_at).desc())
+    ).first()
+
+
+def reports_after(session: Session, run_id: str, after_pk: int, size: int) -> Page[SuiteReport]:
+    base = select(SuiteReport).where(SuiteReport.run_id == run_id)
+    rows = list(
+        session.exec(
+            base.where(col(SuiteReport.pk) > after_pk).order_by(col(SuiteReport.pk)).limit(size + 1)
+        ).all()
+    )
+    return Page(items=rows[:size], total=count(session, base), has_next=len(rows) > size)
+
+
+def all_reports(session: Session, run_id: str) -> list[SuiteReport]:
+    return list(
+        session.exec(
+            select(SuiteReport).where(SuiteReport.run_id == run_id).order_by(col(SuiteReport.pk))
+        ).all()
+    )
+
+
+def get_report(session: Session, run_id: str, report_id: str) -> SuiteReport | None:
+    report = session.exec(select(SuiteReport).where(SuiteReport.id == report_id)).first()
+    return report if report is not None and report.run_id == run_id else None
