@@ -1,0 +1,130 @@
+"""Running suites (jobs) and reading test runs and suite reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from orchestrator.api.docs import COMMON
+from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
+from orchestrator.pagination import CursorDep, OffsetDep
+from orchestrator.schemas.jobs import JobAccepted
+from orchestrator.schemas.runs import (
+    RunRequest,
+    SuiteReportPublic,
+    SuiteReportSummary,
+    TestRunPublic,
+    ValidateRequest,
+)
+from orchestrator.services import runs as service
+from orchestrator.services.junit import junit_xml
+from storage import runs as run_rows
+
+router = APIRouter(prefix="/apps/{appId}", tags=["runs"], responses=COMMON)
+ACCEPTED = {202: {"description": "Accepted: the job is queued"}}
+
+
+@router.post(
+    "/test-suites/run",
+    status_code=202,
+    response_model=DataEnvelope[JobAccepted],
+    summary="Run the app's suites (all, or the listed ones) against a base URL",
+)
+def run_suites(
+    appId: str,
+    body: RunRequest,
+    principal: Writer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    job = service.submit_run(session, runtime, principal.org_id, appId, body)
+    return ok(JobAccepted(job_id=job.id), 202)
+
+
+@router.post(
+    "/test-suites/{suiteId}/validate",
+    status_code=202,
+    response_model=DataEnvelope[JobAccepted],
+    summary="Run one suite and explain each failing step",
+)
+def validate_suite(
+    appId: str,
+    suiteId: str,
+    body: ValidateRequest,
+    principal: Writer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    job = service.submit_validate(session, runtime, principal.org_id, appId, suiteId, body)
+    return ok(JobAccepted(job_id=job.id), 202)
+
+
+@router.get("/test-runs", response_model=ListEnvelope[TestRunPublic], summary="List test runs")
+def list_runs(appId: str, principal: Reader, session: SessionDep, page: OffsetDep) -> Response:
+    result = service.page_runs(session, principal.org_id, appId, page.offset, page.limit)
+    return ok_page(
+        [service.run_public(r) for r in result.items], has_next=result.has_next, total=result.total
+    )
+
+
+@router.get(
+    "/test-runs/{runId}",
+    response_model=DataEnvelope[TestRunPublic],
+    responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+    summary="Get a test run (format=junit for JUnit XML)",
+)
+def get_run(
+    appId: str,
+    runId: str,
+    principal: Reader,
+    session: SessionDep,
+    format: Annotated[Literal["json", "junit"], Query()] = "json",
+) -> Response:
+    run = service.get_run(session, principal.org_id, appId, runId)
+    if format == "junit":
+        xml = junit_xml(run, run_rows.all_reports(session, run.id))
+        return Response(xml, media_type="application/xml")
+    return ok(service.run_public(run))
+
+
+@router.get(
+    "/test-runs/{runId}/suite-reports",
+    response_model=ListEnvelope[SuiteReportSummary],
+    summary="List a run's suite reports",
+)
+def list_reports(
+    appId: str,
+    runId: str,
+    principal: Reader,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: CursorDep,
+) -> Response:
+    rows, has_next, total, cursor = service.page_reports(
+        session, principal.org_id, appId, runId, page.after, page.page_size, runtime.cursor_key
+    )
+    return ok_page(
+        [service.report_summary(r) for r in rows],
+        has_next=has_next,
+        total=total,
+        next_cursor=cursor,
+    )
+
+
+@router.get(
+    "/test-runs/{runId}/suite-reports/{reportId}",
+    response_model=DataEnvelope[SuiteReportPublic],
+    summary="Get a suite report with every step as sent and received",
+)
+def get_report(
+    appId: str,
+    runId: str,
+    reportId: str,
+    principal: Reader,
+    session: SessionDep,
+) -> Response:
+    report = service.get_report(session, principal.org_id, appId, runId, reportId)
+    return ok(service.report_public(report))

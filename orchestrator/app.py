@@ -1,0 +1,143 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from orchestrator.api import (
+    apps,
+    company,
+    events,
+    generation,
+    health,
+    jobs,
+    keys,
+    load_tests,
+    normalize,
+    runs,
+    suites,
+)
+from orchestrator.envelope import install_error_handlers
+from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
+from orchestrator.runtime import Runtime, build_runtime
+from orchestrator.services import keys as key_service
+from orchestrator.settings import Settings, get_settings
+from storage.db import session_scope
+
+API_ROUTERS = (
+    apps.router,
+    runs.router,
+    normalize.router,
+    load_tests.router,
+    suites.router,
+    jobs.router,
+    events.router,
+    keys.router,
+    company.router,
+    generation.router,
+)
+DESCRIPTION = (
+    "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
+    "tests, as jobs. Every route under /client/v1 needs an API key "
+    "(`Authorization: Bearer gnt_...` or `X-API-Key`)."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    embedded_workers: bool = False,
+) -> FastAPI:
+    """Build the API. With ``embedded_workers`` the process also executes jobs on worker
+    threads (``gauntlet serve``); otherwise jobs go to ``gauntlet worker`` processes."""
+    settings = settings or get_settings()
+    runtime = runtime or build_runtime(settings)
+    app = FastAPI(
+        title="Gauntlet",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan(runtime) if embedded_workers else None,
+    )
+    app.state.runtime = runtime
+    app.state.embedded_workers = embedded_workers
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    install_error_handlers(app)
+
+    def authenticate(raw: str) -> Any:
+        with session_scope(runtime.engine) as session:
+            return key_service.authenticate(session, raw)
+
+    app.add_middleware(
+        ApiGuardMiddleware,
+        authenticate=authenticate,
+        limiter=runtime.limiter,
+        anonymous_limiter=runtime.anonymous_limiter,
+        cache=runtime.principals,
+        limiter_is_local=not settings.scaled,
+    )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _lifespan(runtime: Runtime) -> Any:
+    """Run worker threads in this process for as long as the app serves."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from actors.worker import WorkerPool
+
+        settings = runtime.settings
+        pool = WorkerPool(
+            settings,
+            runtime.engine,
+            runtime.events,
+            runtime.broker,
+            threads=settings.worker_threads,
+            embedded=not settings.scaled,
+        )
+        pool.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.stop, settings.worker_shutdown_grace_seconds)
+
+    return lifespan
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, made true to the contract: validation errors are 400 (the
+    envelope), never 422, and routes under /client/v1 declare their key schemes."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    doc = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path, item in doc.get("paths", {}).items():
+        for operation in item.values():
+            operation.get("responses", {}).pop("422", None)
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                # A streaming route's errors are JSON envelopes, not NDJSON.
+                if code >= "400" and "application/x-ndjson" in content:
+                    content["application/json"] = content.pop("application/x-ndjson")
+            if path.startswith(API_PREFIX):
+                operation["security"] = [{"bearer": []}, {"apiKeyHeader": []}]
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    doc["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "gnt_... API key"},
+        "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    app.openapi_schema = doc
+    return doc

@@ -1,0 +1,173 @@
+"""The ``gauntlet`` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orchestrator.auth.principal import SCOPES
+from orchestrator.cli_suites import generate, suites_app
+from orchestrator.errors import GauntletError
+from orchestrator.logging import configure_logging
+from orchestrator.settings import get_settings
+
+app = typer.Typer(
+    help="Gauntlet: API test suites and load tests, as jobs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Manage API keys (no key needed here).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(suites_app, name="suites")
+app.command("generate")(generate)
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="TCP port.")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _serve(host: str, port: int, *, embedded_workers: bool) -> None:
+    import uvicorn
+
+    from orchestrator.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app_ = create_app(settings, embedded_workers=embedded_workers)
+    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Everything in one process: API and worker threads (embedded by default)."""
+    _serve(host, port, embedded_workers=True)
+
+
+@app.command()
+def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """The API only; jobs run on `gauntlet worker` processes (scaled deployment)."""
+    _serve(host, port, embedded_workers=False)
+
+
+@app.command()
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Threads per process [GAUNTLET_WORKER_THREADS].")
+    ] = None,
+) -> None:
+    """Execute jobs from the Redis broker (scaled deployment). SIGTERM hands running jobs
+    back to the queue within GAUNTLET_WORKER_SHUTDOWN_GRACE_SECONDS."""
+    from actors.worker_process import run_worker, supervise
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.scaled:
+        _fail("gauntlet worker needs GAUNTLET_REDIS_URL (embedded mode runs jobs in 'serve')")
+    threads = threads or settings.worker_threads
+    code = run_worker(settings, threads) if processes == 1 else supervise(processes, threads)
+    raise typer.Exit(code)
+
+
+@app.command("loadgen-worker")
+def loadgen_worker(
+    master: Annotated[str, typer.Option(help="Host of the Locust master (a load test's driver).")],
+    master_port: Annotated[int, typer.Option(min=1, max=65535)] = 5557,
+) -> None:
+    """A Locust worker carrying virtual users for load tests run by a master elsewhere
+    (GAUNTLET_LOAD_WORKERS > 0). Serves one load test, then exits (restart it)."""
+    from loadgen.worker import run_worker
+
+    raise typer.Exit(run_worker(master, master_port))
+
+
+def _parse_scopes(text: str) -> list[str]:
+    scopes = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if not scopes or unknown:
+        _fail(f"scopes must be a comma-separated subset of {','.join(SCOPES)}")
+    return scopes
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option(help="Organization name; created if missing.")],
+    name: Annotated[str, typer.Option(help="A name for the key.")],
+    scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin.")] = "admin",
+    ttl_days: Annotated[
+        int | None, typer.Option(help="Days until it expires; omit for never.", min=1)
+    ] = None,
+) -> None:
+    """Create a key. The full key is printed alone on the last line, once."""
+    from orchestrator.runtime import build_runtime
+    from orchestrator.services import keys as key_service
+    from storage.db import session_scope
+
+    if not org.strip() or not name.strip():
+        _fail("--org and --name must not be empty")
+    runtime = build_runtime(get_settings())
+    try:
+        with session_scope(runtime.engine) as session:
+            created = key_service.create_for_org_name(
+                session, org.strip(), name.strip(), _parse_scopes(scopes), ttl_days
+            )
+    except GauntletError as exc:
+        _fail(exc.message)
+    finally:
+        runtime.close()
+    typer.echo(f"created key {created.id} ({','.join(created.scopes)}) for organization {org}")
+    typer.echo(created.key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List active keys of every organization (hints only)."""
+    from orchestrator.runtime import build_runtime
+    from orchestrator.services import keys as key_service
+    from storage.db import session_scope
+
+    runtime = build_runtime(get_settings())
+    with session_scope(runtime.engine) as session:
+        offset = 0
+        while True:
+            page = key_service.page(session, None, offset, 100)
+            for row in page.items:
+                expires = int(row.expires_at) if row.expires_at else "never"
+                typer.echo(
+                    f"{row.id}\t{row.org_id}\t{row.name}\t{row.scopes}\t{row.hint}\texpires={expires}"
+                )
+            if not page.has_next:
+                break
+            offset += 100
+    runtime.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_...).")]) -> None:
+    """Revoke a key; its next request is refused."""
+    from orchestrator.runtime import build_runtime
+    from orchestrator.services import keys as key_service
+    from storage.db import session_scope
+
+    runtime = build_runtime(get_settings())
+    try:
+        with session_scope(runtime.engine) as session:
+            key_service.revoke(session, None, key_id, on_revoked=runtime.key_revoked)
+    except GauntletError as exc:
+        _fail(exc.message)
+    finally:
+        runtime.close()
+    typer.echo(f"revoked {key_id}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The response envelope of API.md: models (so the OpenAPI document is exact) and the
+one place where every error becomes ``{"error": …, "meta": …}``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from orchestrator.context import request_id
+from orchestrator.errors import GauntletError, ValidationFailed
+
+T = TypeVar("T")
+log = structlog.get_logger("gauntlet.api")
+
+
+class Pagination(BaseModel):
+    has_next_page: bool
+    next_cursor: str | None
+    total_count: int
+
+
+class Meta(BaseModel):
+    request_id: str
+    timestamp: str = Field(description="RFC 3339, UTC.")
+
+
+class ListMeta(Meta):
+    pagination: Pagination
+
+
+class DataEnvelope(BaseModel, Generic[T]):
+    data: T
+    meta: Meta
+
+
+class ListEnvelope(BaseModel, Generic[T]):
+    data: list[T]
+    meta: ListMeta
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+    meta: Meta
+
+
+def _meta() -> dict[str, Any]:
+    stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"request_id": request_id(), "timestamp": stamp}
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    return value
+
+
+def json_response(
+    body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    """A success envelope around ``data`` (a model, a list of models or plain JSON)."""
+    return json_response({"data": _dump(data), "meta": _meta()}, status)
+
+
+def ok_page(
+    items: list[Any], *, has_next: bool, total: int, next_cursor: str | None = None
+) -> Response:
+    """A list envelope with ``meta.pagination``."""
+    meta = _meta()
+    meta["pagination"] = {
+        "has_next_page": has_next,
+        "next_cursor": next_cursor,
+        "total_count": total,
+    }
+    return json_response({"data": _dump(items), "meta": meta}, 200)
+
+
+def error_response(
+    code: str,
+    message: str,
+    status: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return json_response({"error": error, "meta": _meta()}, status, headers)
+
+
+# Tags pydantic inserts into an error location for a discriminated union member; they
+# name the member, not a field, so they are left out of the field path.
+_UNION_TAGS = frozenset(
+    {
+        "status_code",
+        "header",
+        "json_path",
+        "body",
+        "schema",
+        "latency_ms",
+        "bearer",
+        "basic",
+        "query",
+    }
+)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    """``("body", "steps", 0, "request")`` -> ``steps[0].request``."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    out = ""
+    previous: Any = None
+    for part in parts:
+        is_tag = part in _UNION_TAGS and (isinstance(previous, int) or previous == "auth")
+        if not is_tag:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        previous = part
+    return out
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
+    """Pydantic errors as ``[{field, message}]`` with messages a user can act on."""
+    details = []
+    for err in errors[:20]:
+        loc = tuple(err.get("loc", ()))
+        kind = err.get("type", "")
+        field = _field(loc)
+        if kind == "json_invalid":
+            message = f"malformed JSON: {err.get('ctx', {}).get('error', 'cannot be parsed')}"
+            field = ""
+        elif kind == "extra_forbidden":
+            message = f"unknown field '{loc[-1]}'"
+        elif loc == ("body",) and kind in ("model_attributes_type", "dict_type", "model_type"):
+            message = "the request body must be a JSON object"
+            field = ""
+        elif kind == "missing" and loc == ("body",):
+            message = "a JSON request body is required"
+            field = ""
+        else:
+            message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if loc and loc[0] == "query":
+            field = f"query.{field}"
+        details.append({"field": field or None, "message": message})
+    return details
+
+
+def _validation_message(details: list[dict[str, Any]]) -> str:
+    first = details[0] if details else {"field": None, "message": "invalid request"}
+    text = str(f"{first['field']}: {first['message']}" if first["field"] else first["message"])
+    return text if len(details) == 1 else f"{text} (and {len(details) - 1} more)"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every exception to the error envelope; nothing else builds error bodies."""
+
+    @app.exception_handler(GauntletError)
+    async def _gauntlet(_request: Request, exc: GauntletError) -> Response:
+        details = None
+        if isinstance(exc, ValidationFailed) and exc.field:
+            details = [{"field": exc.field, "message": exc.reason}]
+        return error_response(
+            exc.code, exc.message, exc.status, headers=exc.headers, details=details
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        details = validation_details(list(exc.errors()))
+        return error_response(
+            "VALIDATION_ERROR", _validation_message(details), 400, details=details
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, GauntletError):
+            # FastAPI wraps errors raised while reading the body (e.g. the size cap of a
+            # chunked upload) in a 400; answer with the original error instead.
+            cause = exc.__cause__
+            return error_response(cause.code, cause.message, cause.status, headers=cause.headers)
+        if exc.status_code == 404:
+            return error_response("RESOURCE_NOT_FOUND", "no such route", 404)
+        if exc.status_code == 405:
+            return error_response(
+                "METHOD_NOT_ALLOWED", "method not allowed on this route", 405, headers=exc.headers
+            )
+        code = "VALIDATION_ERROR" if 400 <= exc.status_code < 500 else "INTERNAL_ERROR"
+        return error_response(code, str(exc.detail), exc.status_code, headers=exc.headers)
+
+
+def internal_error_response() -> Response:
+    """The 500 envelope: the request id to quote, never a stack trace."""
+    rid = request_id()
+    return error_response(
+        "INTERNAL_ERROR", f"internal error; quote request id {rid} when reporting it", 500
+    )

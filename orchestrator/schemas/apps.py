@@ -1,0 +1,108 @@
+"""App models: create/update bodies, target auth (write-only secrets) and public views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from orchestrator.schemas.common import Name, RequestModel
+
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+HeaderName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+]
+
+
+class BearerAuth(RequestModel):
+    type: Literal["bearer"]
+    token: Secret
+
+
+class BasicAuth(RequestModel):
+    type: Literal["basic"]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    password: Secret
+
+
+class HeaderAuth(RequestModel):
+    type: Literal["header"]
+    name: HeaderName
+    value: Secret
+
+
+class QueryAuth(RequestModel):
+    type: Literal["query"]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    value: Secret
+
+
+TargetAuth = Annotated[BearerAuth | BasicAuth | HeaderAuth | QueryAuth, Field(discriminator="type")]
+OpenApiInput = str | dict[str, Any]
+
+
+def _check_endpoint(value: str) -> str:
+    if len(value) > 2048:
+        raise ValueError("at most 2048 characters")
+    AnyHttpUrl(value)  # raises on anything but an absolute http(s) URL
+    return value.rstrip("/")
+
+
+class AppCreate(RequestModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Name
+    endpoint: str = Field(description="Default base URL of the API under test.")
+    schema_: OpenApiInput | None = Field(
+        default=None,
+        alias="schema",
+        description="OpenAPI document: JSON or YAML text, or an object.",
+    )
+    auth: TargetAuth | None = Field(
+        default=None, description="Credentials every job request carries."
+    )
+
+    _endpoint = field_validator("endpoint")(_check_endpoint)
+
+
+class AppUpdate(RequestModel):
+    """Partial update: absent fields keep their value; ``schema``/``auth`` null removes."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Name | None = None
+    endpoint: str | None = None
+    schema_: OpenApiInput | None = Field(default=None, alias="schema")
+    auth: TargetAuth | None = None
+
+    _endpoint = field_validator("endpoint")(lambda v: None if v is None else _check_endpoint(v))
+
+
+class TargetAuthPublic(BaseModel):
+    type: Literal["bearer", "basic", "header", "query"]
+    name: str | None = Field(default=None, description="Header or query parameter name.")
+    username: str | None = None
+    hint: str = Field(description="Masked secret, e.g. '****abcd'.")
+
+
+class SchemaSummary(BaseModel):
+    spec_version: str
+    title: str | None
+    version: str | None
+    operation_count: int
+
+
+class AppPublic(BaseModel):
+    id: str
+    name: str
+    endpoint: str
+    schema_summary: SchemaSummary | None
+    auth: TargetAuthPublic | None
+    created_at: int
+    updated_at: int
+
+
+class AppDetail(AppPublic):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    schema_: dict[str, Any] | None = Field(alias="schema", description="The OpenAPI document.")

@@ -1,0 +1,139 @@
+"""NDJSON event streams: stored events first, then live ones as they are appended.
+
+Followers wait on the store's notification (never a polling loop of their own); an idle
+stream sends a heartbeat line at least every ``event_heartbeat_seconds``. A job stream
+ends after the job's terminal event, or when the job turns out to be terminal without one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import anyio
+import orjson
+from sqlmodel import Session, select
+
+from orchestrator.runtime import Runtime
+from storage.events import Event, format_timestamp, heartbeat_wire
+from storage.models import Job
+
+TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED"})
+TERMINAL_TYPES = frozenset({"job.completed", "job.failed", "job.stopped", "job.cancelled"})
+READ_BATCH = 1000
+TERMINAL_EVENT_GRACE_S = 5.0
+
+
+def _status(runtime: Runtime, job_id: str) -> str:
+    with Session(runtime.engine) as session:
+        return session.exec(select(Job.status).where(Job.id == job_id)).first() or "CANCELLED"
+
+
+async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIterator[bytes]:
+    store = runtime.events
+    deadline = anyio.current_time() + TERMINAL_EVENT_GRACE_S
+    while True:
+        for event in await anyio.to_thread.run_sync(store.read, job_id, last, READ_BATCH):
+            yield event.to_ndjson()
+            last = event.seq
+            if event.type in TERMINAL_TYPES:
+                return
+        remaining = deadline - anyio.current_time()
+        if remaining <= 0 or not await store.wait(job_id, last, remaining):
+            return
+
+
+async def job_events(
+    runtime: Runtime, job_id: str, after: int, follow: bool
+) -> AsyncIterator[bytes]:
+    store = runtime.events
+    heartbeat = runtime.settings.event_heartbeat_seconds
+    last = after
+    async with runtime.tails.follow(job_id) as tail:
+        while True:
+            batch = await tail.after(last)
+            for event in batch:
+                yield event.to_ndjson()
+                last = event.seq
+                if event.type in TERMINAL_TYPES:
+                    return
+            if len(batch) == READ_BATCH:
+                continue
+            if not follow:
+                return
+            # Woken by new events: wait for the next ones. The job's state is only looked
+            # up after an idle heartbeat or when nothing came, not once per event (100
+            # followers would otherwise cost 100 queries an event).
+            if batch and await store.wait(job_id, last, heartbeat):
+                continue
+            status = await anyio.to_thread.run_sync(_status, runtime, job_id)
+            if status in TERMINAL_STATUSES:
+                # A worker commits the terminal state, then appends the terminal event:
+                # give the event a moment to land; end anyway if it never comes (the
+                # worker died in between).
+                async for line in _drain_terminal(runtime, job_id, last):
+                    yield line
+                return
+            # ``batch`` here means a whole heartbeat already passed idle.
+            if batch or not await store.wait(job_id, last, heartbeat):
+                yield orjson.dumps(heartbeat_wire(job_id, status)) + b"\n"
+
+
+def org_first_page(
+    runtime: Runtime,
+    org_id: str,
+    *,
+    after: str | None,
+    app_id: str | None,
+    job_id: str | None,
+    types: set[str] | None,
+    since: datetime | None,
+) -> tuple[list[Event], str | None]:
+    """The feed's first page, read before the response starts, so that a bad cursor is
+    a 400 rather than a stream cut short."""
+    return runtime.events.read_org(
+        org_id, after_cursor=after, app_id=app_id, job_id=job_id, types=types, since=since
+    )
+
+
+async def org_events(
+    runtime: Runtime,
+    org_id: str,
+    first: tuple[list[Event], str | None],
+    *,
+    app_id: str | None,
+    job_id: str | None,
+    types: set[str] | None,
+    since: datetime | None,
+    follow: bool,
+) -> AsyncIterator[bytes]:
+    """The organization's feed across jobs. Heartbeats carry ``cursor`` to resume with."""
+    store = runtime.events
+    batch, cursor = first
+    while True:
+        for event in batch:
+            yield event.to_ndjson()
+        if len(batch) < READ_BATCH:
+            if not follow:
+                return
+            if not await store.wait_org(
+                org_id, runtime.settings.event_heartbeat_seconds, after_cursor=cursor
+            ):
+                line = {
+                    "type": "heartbeat",
+                    "timestamp": format_timestamp(datetime.now(UTC)),
+                    "cursor": cursor,
+                }
+                yield orjson.dumps(line) + b"\n"
+        batch, cursor = await anyio.to_thread.run_sync(
+            functools.partial(
+                store.read_org,
+                org_id,
+                after_cursor=cursor,
+                app_id=app_id,
+                job_id=job_id,
+                types=types,
+                since=since,
+            )
+        )

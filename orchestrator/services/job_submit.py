@@ -1,0 +1,71 @@
+"""Creating jobs: write the row (the truth), record the first event, send the message.
+
+If sending fails (broker briefly unreachable) the job stays QUEUED and a worker's reaper
+sends it again, so an accepted job is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import structlog
+from sqlmodel import Session
+
+from actors.runner.errors import TargetError
+from actors.runner.hostpolicy import DEFAULT_DENIED, HostPolicy
+from orchestrator.errors import ValidationFailed
+from orchestrator.runtime import Runtime
+from storage import jobs as job_rows
+from storage.events import NewEvent
+from storage.models import Job
+
+log = structlog.get_logger(__name__)
+
+
+def check_target(runtime: Runtime, base_url: str, field: str = "base_url") -> None:
+    """Refuse at once a base URL the host policy would refuse at run time."""
+    settings = runtime.settings
+    denied = settings.denied_target_hosts
+    policy = HostPolicy(
+        allowed=tuple(settings.allowed_target_hosts),
+        denied=tuple(denied) if denied is not None else DEFAULT_DENIED,
+    )
+    try:
+        policy.check_host(urlsplit(base_url).hostname or "")
+    except TargetError as exc:
+        raise ValidationFailed(str(exc), field=field) from None
+
+
+def submit(
+    session: Session,
+    runtime: Runtime,
+    org_id: str,
+    app_id: str | None,
+    kind: str,
+    params: dict[str, Any],
+    *,
+    time_limit_s: float | None = None,
+    before_commit: Callable[[Job], None] | None = None,
+) -> Job:
+    """Create a QUEUED job, commit, and enqueue its message. ``before_commit`` lets the
+    caller link rows of its own to the job in the same transaction."""
+    job = job_rows.add(
+        session, Job(org_id=org_id, app_id=app_id, type=kind, params_json=json.dumps(params))
+    )
+    if before_commit is not None:
+        before_commit(job)
+    session.commit()
+    runtime.events.append(
+        job.id,
+        org_id,
+        app_id,
+        [NewEvent(type="job.queued", status="QUEUED", data={"job_type": kind})],
+    )
+    try:
+        runtime.dispatcher.send(job.id, kind, time_limit_s=time_limit_s)
+    except Exception:
+        log.warning("job.enqueue_failed", job_id=job.id, exc_info=True)
+    return job

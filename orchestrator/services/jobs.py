@@ -1,0 +1,77 @@
+"""Jobs as the API sees them: listing, lookup and stop requests."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlmodel import Session
+
+from orchestrator.errors import Conflict, NotFound
+from orchestrator.runtime import Runtime
+from orchestrator.schemas.jobs import TERMINAL, JobPublic, JobStatus
+from storage import jobs as job_rows
+from storage.events import NewEvent
+from storage.models import Job
+from storage.pages import Page
+
+
+def _ts(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def public(job: Job) -> JobPublic:
+    return JobPublic(
+        job_id=job.id,
+        job_type=job.type,
+        job_status=job.status,
+        app_id=job.app_id,
+        created_at=int(job.created_at),
+        started_at=_ts(job.started_at),
+        finished_at=_ts(job.finished_at),
+        progress=job.progress,
+        params=json.loads(job.params_json),
+        result=json.loads(job.result_json) if job.result_json else None,
+        error=job.error,
+    )
+
+
+def get(session: Session, org_id: str, job_id: str) -> Job:
+    job = job_rows.get(session, org_id, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+def page(
+    session: Session,
+    org_id: str,
+    offset: int,
+    limit: int,
+    *,
+    app_id: str | None,
+    types: list[str] | None,
+    statuses: list[str] | None,
+) -> Page[Job]:
+    return job_rows.page(
+        session, org_id, offset, limit, app_id=app_id, types=types, statuses=statuses
+    )
+
+
+def request_stop(session: Session, runtime: Runtime, org_id: str, job_id: str) -> Job:
+    """QUEUED -> CANCELLED at once; RUNNING -> stop requested (the worker ends it as
+    STOPPED); terminal -> Conflict."""
+    job = get(session, org_id, job_id)
+    if job.status in TERMINAL:
+        raise Conflict(f"job {job_id} is already {job.status}")
+    if job.status == JobStatus.QUEUED:
+        job.status = JobStatus.CANCELLED
+        job.finished_at = time.time()
+    job.stop_requested = True
+    session.add(job)
+    session.commit()
+    if job.status == JobStatus.CANCELLED:
+        runtime.events.append(
+            job.id, job.org_id, job.app_id, [NewEvent(type="job.cancelled", status="CANCELLED")]
+        )
+    return job

@@ -1,0 +1,159 @@
+"""Runs: submitting RUN/VALIDATE jobs, reading test runs, suite reports and validation."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session
+
+from actors.runner.results import StepResult
+from orchestrator.errors import Conflict, NotFound
+from orchestrator.pagination import decode_cursor, encode_cursor
+from orchestrator.runtime import Runtime
+from orchestrator.schemas.runs import (
+    RunRequest,
+    SuiteReportPublic,
+    SuiteReportSummary,
+    TestRunPublic,
+    ValidateRequest,
+    ValidationResult,
+)
+from orchestrator.services import apps as app_service
+from orchestrator.services import jobs as job_service
+from orchestrator.services import suites as suite_service
+from orchestrator.services.job_submit import check_target, submit
+from storage import runs as run_rows
+from storage.models import Job, SuiteReport, TestRun
+from storage.pages import Page
+
+
+def submit_run(
+    session: Session, runtime: Runtime, org_id: str, app_id: str, body: RunRequest
+) -> Job:
+    app = app_service.get(session, org_id, app_id)
+    base_url = body.base_url or app.endpoint
+    check_target(runtime, base_url)
+    suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "run")
+    params = {
+        "base_url": base_url,
+        "test_suite_ids": body.test_suite_ids,
+        "variables": body.variables or {},
+    }
+    return submit(session, runtime, org_id, app_id, "RUN", params)
+
+
+def submit_validate(
+    session: Session,
+    runtime: Runtime,
+    org_id: str,
+    app_id: str,
+    suite_id: str,
+    body: ValidateRequest,
+) -> Job:
+    app = app_service.get(session, org_id, app_id)
+    suite_service.get(session, org_id, app_id, suite_id)
+    base_url = body.base_url or app.endpoint
+    check_target(runtime, base_url)
+    params = {"base_url": base_url, "test_suite_id": suite_id, "variables": body.variables or {}}
+    return submit(session, runtime, org_id, app_id, "VALIDATE", params)
+
+
+def validation_result(session: Session, org_id: str, job_id: str) -> ValidationResult:
+    job = job_service.get(session, org_id, job_id)
+    if job.type != "VALIDATE":
+        raise NotFound(f"job {job_id} is not a validation job")
+    result = json.loads(job.result_json) if job.result_json else {}
+    if "validation" not in result:
+        if job.status in ("QUEUED", "RUNNING"):
+            raise Conflict(f"validation not finished yet: job {job_id} is {job.status}")
+        raise Conflict(
+            f"job {job_id} ended {job.status} without a result: {job.error or 'no detail'}"
+        )
+    return ValidationResult(job_id=job.id, **result["validation"])
+
+
+def _ts(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def run_public(run: TestRun) -> TestRunPublic:
+    return TestRunPublic(
+        id=run.id,
+        app_id=run.app_id,
+        job_id=run.job_id,
+        status=run.status,
+        base_url=run.base_url,
+        total_suites=run.total_suites,
+        passed_suites=run.passed_suites,
+        failed_suites=run.failed_suites,
+        total_steps=run.total_steps,
+        passed_steps=run.passed_steps,
+        failed_steps=run.failed_steps,
+        created_at=int(run.created_at),
+        finished_at=_ts(run.finished_at),
+        duration_ms=run.duration_ms,
+    )
+
+
+def report_summary(report: SuiteReport) -> SuiteReportSummary:
+    return SuiteReportSummary(
+        id=report.id,
+        run_id=report.run_id,
+        suite_id=report.suite_id,
+        suite_name=report.suite_name,
+        suite_version=report.suite_version,
+        status=report.status,
+        total_steps=report.total_steps,
+        passed_steps=report.passed_steps,
+        failed_steps=report.failed_steps,
+        started_at=int(report.started_at),
+        duration_ms=report.duration_ms,
+    )
+
+
+def report_public(report: SuiteReport) -> SuiteReportPublic:
+    steps = [StepResult.model_validate(s) for s in json.loads(report.steps_json)]
+    return SuiteReportPublic(**report_summary(report).model_dump(), steps=steps)
+
+
+def get_run(session: Session, org_id: str, app_id: str, run_id: str) -> TestRun:
+    app_service.get(session, org_id, app_id)
+    run = run_rows.get_run(session, org_id, app_id, run_id)
+    if run is None:
+        raise NotFound(f"test run {run_id} not found")
+    return run
+
+
+def page_runs(session: Session, org_id: str, app_id: str, offset: int, limit: int) -> Page[TestRun]:
+    app_service.get(session, org_id, app_id)
+    return run_rows.page_runs(session, org_id, app_id, offset, limit)
+
+
+def page_reports(
+    session: Session,
+    org_id: str,
+    app_id: str,
+    run_id: str,
+    after: str | None,
+    size: int,
+    key: bytes,
+) -> tuple[list[SuiteReport], bool, int, str | None]:
+    run = get_run(session, org_id, app_id, run_id)
+    page = run_rows.reports_after(session, run.id, decode_cursor(after, key), size)
+    last = page.items[-1].pk if page.items and page.has_next else None
+    return (
+        page.items,
+        page.has_next,
+        page.total,
+        encode_cursor(last, key) if last is not None else None,
+    )
+
+
+def get_report(
+    session: Session, org_id: str, app_id: str, run_id: str, report_id: str
+) -> SuiteReport:
+    run = get_run(session, org_id, app_id, run_id)
+    report = run_rows.get_report(session, run.id, report_id)
+    if report is None:
+        raise NotFound(f"suite report {report_id} not found")
+    return report

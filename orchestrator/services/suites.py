@@ -1,0 +1,146 @@
+"""Test suites of an app: validated on every write, paged by signed cursor."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from actors.runner.suite import Suite, suite_to_dict
+from orchestrator.errors import Conflict, NotFound, ValidationFailed
+from orchestrator.pagination import decode_cursor, encode_cursor
+from orchestrator.schemas.suites import BulkDeleteResult, TestSuitePublic, TestSuiteSummary
+from orchestrator.services import apps as app_service
+from storage import suite_versions
+from storage import suites as suite_rows
+from storage.models import TestSuite
+
+
+def _check_size(suite: Suite, max_steps: int) -> None:
+    if len(suite.steps) > max_steps:
+        raise ValidationFailed(
+            f"{len(suite.steps)} steps exceed the maximum of {max_steps}", field="steps"
+        )
+
+
+def load(row: TestSuite) -> Suite:
+    return Suite.model_validate_json(row.body_json)
+
+
+def public(row: TestSuite) -> TestSuitePublic:
+    return TestSuitePublic(
+        **json.loads(row.body_json),
+        id=row.id,
+        app_id=row.app_id,
+        version=row.version,
+        step_count=row.step_count,
+        created_at=int(row.created_at),
+        updated_at=int(row.updated_at),
+    )
+
+
+def summary(row: TestSuite) -> TestSuiteSummary:
+    body = json.loads(row.body_json)
+    return TestSuiteSummary(
+        id=row.id,
+        app_id=row.app_id,
+        name=row.name,
+        labels=body.get("labels", []),
+        step_count=row.step_count,
+        version=row.version,
+        created_at=int(row.created_at),
+        updated_at=int(row.updated_at),
+    )
+
+
+def get(session: Session, org_id: str, app_id: str, suite_id: str) -> TestSuite:
+    app_service.get(session, org_id, app_id)
+    row = suite_rows.get(session, org_id, app_id, suite_id)
+    if row is None:
+        raise NotFound(f"test suite {suite_id} not found")
+    return row
+
+
+def create(session: Session, org_id: str, app_id: str, suite: Suite, max_steps: int) -> TestSuite:
+    app_service.get(session, org_id, app_id)
+    _check_size(suite, max_steps)
+    row = suite_rows.add(
+        session,
+        TestSuite(
+            org_id=org_id,
+            app_id=app_id,
+            name=suite.name,
+            body_json=json.dumps(suite_to_dict(suite)),
+            step_count=len(suite.steps),
+        ),
+    )
+    session.commit()
+    return row
+
+
+def replace(
+    session: Session, org_id: str, app_id: str, suite_id: str, suite: Suite, max_steps: int
+) -> TestSuite:
+    row = get(session, org_id, app_id, suite_id)
+    _check_size(suite, max_steps)
+    suite_versions.record_replacement(session, row, json.dumps(suite_to_dict(suite)))
+    row.name = suite.name
+    row.body_json = json.dumps(suite_to_dict(suite))
+    row.step_count = len(suite.steps)
+    row.version += 1
+    row.updated_at = time.time()
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another writer recorded the same version first (the unique suite/version key).
+        session.rollback()
+        raise Conflict(f"test suite {suite_id} was changed concurrently; retry") from None
+    return row
+
+
+def delete(session: Session, org_id: str, app_id: str, suite_id: str) -> None:
+    row = get(session, org_id, app_id, suite_id)
+    suite_rows.delete_many(session, org_id, app_id, [row.id])
+    session.commit()
+
+
+def bulk_delete(session: Session, org_id: str, app_id: str, ids: list[str]) -> BulkDeleteResult:
+    app_service.get(session, org_id, app_id)
+    unique = list(dict.fromkeys(ids))
+    existing = {row.id for row in suite_rows.all_for_app(session, org_id, app_id, unique)}
+    deleted = suite_rows.delete_many(session, org_id, app_id, sorted(existing))
+    session.commit()
+    return BulkDeleteResult(
+        deleted_count=deleted, not_found=[i for i in unique if i not in existing]
+    )
+
+
+def page(
+    session: Session, org_id: str, app_id: str, after: str | None, size: int, key: bytes
+) -> tuple[list[TestSuite], bool, int, str | None]:
+    """``(rows, has_next, total, next_cursor)``."""
+    app_service.get(session, org_id, app_id)
+    result = suite_rows.page_after(session, org_id, app_id, decode_cursor(after, key), size)
+    last = result.items[-1].pk if result.items and result.has_next else None
+    cursor = encode_cursor(last, key) if last is not None else None
+    return result.items, result.has_next, result.total, cursor
+
+
+def require_suites(
+    session: Session, org_id: str, app_id: str, ids: list[str] | None, purpose: str
+) -> list[TestSuite]:
+    """The listed suites of the app (all of them when ``ids`` is None) for a job to use;
+    ValidationFailed naming ``test_suite_ids`` for unknown ids or when there are none."""
+    found = suite_rows.all_for_app(session, org_id, app_id, ids)
+    if ids is not None:
+        missing = sorted(set(ids) - {row.id for row in found})
+        if missing:
+            raise ValidationFailed(
+                f"unknown test suite(s): {', '.join(missing)}", field="test_suite_ids"
+            )
+    if not found:
+        raise ValidationFailed(f"the app has no test suites to {purpose}", field="test_suite_ids")
+    return found

@@ -1,0 +1,107 @@
+"""All configuration, read once from the environment (prefix ``GAUNTLET_``).
+
+Nothing else in the code base reads ``os.environ``: components receive the
+``Settings`` object (or the values they need) from their caller.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Real OpenAPI documents reach 10 MB and suites may hold 10,000 steps; 16 MiB admits
+# both while a flood of bodies still cannot exhaust memory.
+DEFAULT_MAX_BODY_BYTES = 16 * 1_048_576
+# Suites of a few thousand steps exist (recorded traffic); beyond this it is a mistake.
+DEFAULT_MAX_SUITE_STEPS = 10_000
+
+
+class Settings(BaseSettings):
+    """Gauntlet's settings. Every field maps to ``GAUNTLET_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="GAUNTLET_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".gauntlet"), description="Where embedded state lives.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is a SQLite file in the data dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Unset: embedded (in-process broker, memory rate limiter). Set: scaled.",
+    )
+    redis_namespace: str = Field(
+        default="gauntlet",
+        pattern=r"^[A-Za-z0-9_\-]{1,40}$",
+        description="Prefix of every Redis key, so installations can share one Redis.",
+    )
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    max_suite_steps: int = Field(default=DEFAULT_MAX_SUITE_STEPS, ge=1)
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    plan_name: str = "self-hosted"
+    quota_generations_per_month: int | None = None
+    quota_runs_per_month: int | None = None
+    quota_apps: int | None = None
+    worker_threads: int = Field(default=4, ge=1, description="Worker threads per process.")
+    job_lease_seconds: float = Field(
+        default=20,
+        ge=1,
+        description="A dead worker's job is taken over after this, plus at most the "
+        "reaper's 5 s tick (25 s in all by default).",
+    )
+    worker_shutdown_grace_seconds: float = Field(default=10, ge=0)
+    run_concurrency: int = Field(default=4, ge=1, description="Suites of one run in parallel.")
+    allowed_target_hosts: list[str] = Field(
+        default=["*"], description="Host globs, IPs or CIDRs jobs may send requests to."
+    )
+    denied_target_hosts: list[str] | None = Field(
+        default=None, description="Denied hosts; default: cloud metadata addresses."
+    )
+    target_connect_timeout_seconds: float = Field(default=5, gt=0)
+    target_read_timeout_seconds: float = Field(default=30, gt=0)
+    target_max_response_bytes: int = Field(default=5 * 1_048_576, ge=1024)
+    target_max_redirects: int = Field(default=5, ge=0)
+    max_virtual_users: int = Field(default=1000, ge=1, le=50_000)
+    max_load_duration_seconds: int = Field(default=3600, ge=1, le=86_400)
+    load_workers: int = Field(
+        default=0, ge=0, description="Locust workers a load test waits for (0: users run locally)."
+    )
+    load_master_bind_host: str = Field(
+        default="127.0.0.1", description="Where a load test's Locust master listens for workers."
+    )
+    load_master_port: int = Field(default=5557, ge=1, le=65535)
+    event_heartbeat_seconds: float = Field(
+        default=15, gt=0, description="Idle event streams send a heartbeat this often."
+    )
+    event_retention_days: int | None = Field(
+        default=None, ge=1, description="Unset: events are kept forever."
+    )
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'gauntlet.db').resolve()}"
+        return self
+
+    @property
+    def scaled(self) -> bool:
+        """True when Redis is configured: shared broker, event tailing and rate limits."""
+        return bool(self.redis_url)
+
+    @property
+    def db_url(self) -> str:
+        assert self.database_url is not None  # set by the validator
+        return self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (not at import, so tests can override)."""
+    return Settings()
