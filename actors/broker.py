@@ -1,0 +1,75 @@
+"""Dramatiq brokers and sending job messages.
+
+Embedded: Dramatiq's in-memory StubBroker, consumed by worker threads of the same
+process. Scaled: the Redis broker, consumed by ``gauntlet worker`` processes. A message
+carries only the job_id; the job row holds everything else.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from actors.middleware import JobLogContext
+
+QUEUE = "gauntlet-jobs"
+NAMESPACE = "gauntlet"
+# actor name per job kind
+ACTOR_NAMES = {
+    "RUN": "run_job",
+    "VALIDATE": "validate_job",
+    "GENERATE": "generate_job",
+    "NORMALIZE": "normalize_job",
+    "LOAD_TEST": "load_test_job",
+}
+
+
+def _middleware() -> list[dramatiq.Middleware]:
+    return [
+        AgeLimit(),
+        TimeLimit(),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(),
+        JobLogContext(),
+    ]
+
+
+def build_broker(redis_url: str | None, namespace: str = NAMESPACE) -> dramatiq.Broker:
+    """The broker for the deployment: Redis when a URL is given, else in-memory."""
+    broker: dramatiq.Broker
+    if redis_url:
+        broker = RedisBroker(url=redis_url, namespace=namespace, middleware=_middleware())
+    else:
+        broker = StubBroker(middleware=_middleware())
+    broker.declare_queue(QUEUE)
+    return broker
+
+
+class Dispatcher:
+    """Sends job messages on a broker; safe to share between threads."""
+
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self.broker = broker
+
+    def send(self, job_id: str, kind: str, *, time_limit_s: float | None = None) -> None:
+        options = {"time_limit": int(time_limit_s * 1000)} if time_limit_s else {}
+        self.broker.enqueue(
+            dramatiq.Message(
+                queue_name=QUEUE,
+                actor_name=ACTOR_NAMES[kind],
+                args=(job_id,),
+                kwargs={},
+                options=options,
+            )
+        )

@@ -1,0 +1,52 @@
+"""What a worker process (or the embedded worker threads) shares between jobs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from actors.runner.hostpolicy import DEFAULT_DENIED, HostPolicy
+from actors.runner.target import TargetClient
+from orchestrator.settings import Settings
+from storage.events import EventStore
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass
+class WorkerContext:
+    settings: Settings
+    engine: Engine
+    events: EventStore
+    worker_id: str = field(default_factory=new_worker_id)
+    # Set when the process is shutting down: running jobs are handed back, not stopped.
+    shutting_down: threading.Event = field(default_factory=threading.Event)
+    # Sends a job's message again (job_id, kind); set where other workers may take it.
+    redispatch: Callable[[str, str], None] | None = None
+
+    def host_policy(self) -> HostPolicy:
+        denied = self.settings.denied_target_hosts
+        return HostPolicy(
+            allowed=tuple(self.settings.allowed_target_hosts),
+            denied=tuple(denied) if denied is not None else DEFAULT_DENIED,
+        )
+
+    def target_client(self, auth: dict[str, object] | None) -> TargetClient:
+        """A client for untrusted targets, configured from the settings."""
+        s = self.settings
+        return TargetClient(
+            auth=auth,
+            policy=self.host_policy(),
+            connect_timeout=s.target_connect_timeout_seconds,
+            read_timeout=s.target_read_timeout_seconds,
+            max_response_bytes=s.target_max_response_bytes,
+            max_redirects=s.target_max_redirects,
+        )

@@ -1,0 +1,144 @@
+"""The life of one job on a worker: claim, run the kind's handler under a lease, finish.
+
+A message carries only a job_id; everything else is read from the job row, which is the
+truth. Claiming is a conditional update, so a duplicated or redelivered message finds
+nothing to claim and returns. The handler never sets the terminal state itself: it
+returns an :class:`Outcome`, and this module finishes the job exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
+
+from actors.context import WorkerContext
+from actors.event_writer import EventWriter
+from actors.lease import LeaseKeeper
+from storage import job_states
+from storage.db import session_scope
+from storage.models import Job
+
+log = structlog.get_logger(__name__)
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, RedisConnectionError)
+TERMINAL_EVENT = {"COMPLETED": "job.completed", "FAILED": "job.failed", "STOPPED": "job.stopped"}
+
+
+@dataclass
+class Outcome:
+    status: Literal["COMPLETED", "FAILED", "STOPPED"]
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class JobExecution:
+    """What a handler gets: the job, its parameters, events, progress and stop checks."""
+
+    ctx: WorkerContext
+    job: Job
+    events: EventWriter
+    keeper: LeaseKeeper
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def emit(self, type_: str, data: dict[str, Any] | None = None) -> None:
+        self.events.emit(type_, "RUNNING", data)
+
+    def should_stop(self) -> bool:
+        return self.keeper.should_stop()
+
+    def progress(self, fraction: float) -> None:
+        with session_scope(self.ctx.engine) as session:
+            job_states.set_progress(session, self.job.id, self.ctx.worker_id, fraction)
+            session.commit()
+
+
+Handler = Callable[[JobExecution], Outcome]
+
+
+class JobReleased(Exception):
+    """The worker is shutting down; the job went back to QUEUED for another worker."""
+
+
+def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
+    """Run ``job_id`` if it can be claimed. Infrastructure errors propagate (after the job
+    is handed back) so that the broker retries the message with backoff."""
+    lease = ctx.settings.job_lease_seconds
+    with session_scope(ctx.engine) as session:
+        job = job_states.claim(session, job_id, ctx.worker_id, lease)
+    if job is None:
+        log.info("job.claim_skipped", job_id=job_id)
+        return
+    log.info("job.claimed", job_id=job_id, kind=job.type, attempt=job.attempts, lease_s=lease)
+    events = EventWriter(ctx.events, job.id, job.org_id, job.app_id)
+    if job.attempts > 1:
+        events.emit("job.restarted", "RUNNING", {"attempt": job.attempts})
+    events.emit("job.started", "RUNNING", {"attempt": job.attempts, "worker": ctx.worker_id})
+    try:
+        with LeaseKeeper(ctx, job.id) as keeper:
+            execution = JobExecution(ctx, job, events, keeper, json.loads(job.params_json))
+            try:
+                outcome = handler(execution)
+            except INFRASTRUCTURE_ERRORS:
+                _release(ctx, job, events, "infrastructure error")
+                raise
+            except Exception as exc:
+                log.exception("job.handler_failed", job_id=job.id)
+                outcome = Outcome("FAILED", error=f"internal error: {type(exc).__name__}: {exc}")
+            if keeper.lost:
+                log.warning("job.abandoned", job_id=job.id, reason="lease lost")
+                return
+            if ctx.shutting_down.is_set() and not keeper.stop_requested:
+                _release(ctx, job, events, "worker shutting down")
+                return
+            if keeper.stop_requested and outcome.status == "COMPLETED":
+                outcome.status = "STOPPED"
+            _finish(ctx, job, events, outcome)
+    finally:
+        events.close()
+
+
+def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome) -> None:
+    result_json = json.dumps(outcome.result) if outcome.result is not None else None
+    with session_scope(ctx.engine) as session:
+        done = job_states.finish(
+            session,
+            job.id,
+            ctx.worker_id,
+            outcome.status,
+            result_json=result_json,
+            error=outcome.error,
+        )
+        session.commit()
+    if not done:
+        log.warning("job.finish_lost", job_id=job.id)
+        return
+    data: dict[str, Any] = {"result": outcome.result or {}}
+    if outcome.error:
+        data["error"] = outcome.error
+    events.emit(TERMINAL_EVENT[outcome.status], outcome.status, data)
+    log.info("job.finished", job_id=job.id, status=outcome.status)
+
+
+def _release(ctx: WorkerContext, job: Job, events: EventWriter, reason: str) -> None:
+    try:
+        with session_scope(ctx.engine) as session:
+            released = job_states.release(session, job.id, ctx.worker_id)
+            session.commit()
+    except Exception:
+        log.warning("job.release_failed", job_id=job.id, exc_info=True)
+        return
+    if released:
+        events.emit("job.released", "QUEUED", {"reason": reason})
+        log.info("job.released", job_id=job.id, reason=reason)
+        if ctx.redispatch is not None:
+            try:
+                ctx.redispatch(job.id, job.type)
+            except Exception:
+                # The reaper of any worker re-sends stale QUEUED jobs later.
+                log.warning("job.redispatch_failed", job_id=job.id, exc_info=True)

@@ -1,0 +1,185 @@
+"""Judging a generated suite by one run against the live API: keep it, keep it marked
+because the API contradicts its own document, or drop it.
+
+A failure counts as a contradiction only when the document itself says the API is
+wrong: the status received is not among the operation's documented responses, or the
+status is right but the body does not conform to the documented schema. Any other
+failure (a documented status other than the expected one, a value, a transport error,
+a missing variable) is more likely a request the generator got wrong than an API bug,
+so the suite is dropped and the reason recorded.
+
+A contradicting suite is kept with the failing expectations set to what the API does
+(status code as received, the non-conforming schema check removed), labelled
+``contradicts-spec`` and with the contradiction in its description: it passes against
+today's API, so a run right after generation passes, and it fails once the API changes
+— which is when someone should look at it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from actors.coverage import PathMatcher, compute_coverage
+from actors.runner.results import StepResult, SuiteResult
+from actors.runner.suite import StatusCodeAssertion, Suite
+
+CONTRADICTS_SPEC = "contradicts-spec"
+# A reason quotes at most this much of an assertion's own explanation.
+MAX_REASON_CHARS = 300
+
+
+class DocumentedResponses:
+    """Which response codes the document lists per operation, found by a step's path."""
+
+    def __init__(self, document: dict[str, Any], path_prefix: str = "") -> None:
+        report = compute_coverage(document, [], None)
+        self._codes = {(op.method, op.path): op.documented for op in report.operations}
+        self._matcher = PathMatcher(self._codes.keys(), path_prefix)
+
+    def operation(self, method: str, path: str) -> tuple[str, list[str]] | None:
+        """``("METHOD /path", documented keys)`` for a step's method and path template."""
+        key = self._matcher.match(method, path)
+        if key is None:
+            return None
+        return f"{key[0]} {key[1]}", self._codes[key]
+
+
+def documents(status: int, keys: Sequence[str]) -> bool:
+    """Whether a documented response key covers ``status`` (exact code, its ``NXX``
+    range, or ``default``)."""
+    text = str(status)
+    return text in keys or f"{text[0]}XX" in keys or "default" in keys
+
+
+@dataclass(frozen=True)
+class _Fix:
+    step: int
+    assertion: int
+    status: int | None  # the status to expect instead; None removes the assertion
+
+
+@dataclass
+class Judgement:
+    """The verdict on one run of a suite; ``suite`` is what to keep (None when dropped)."""
+
+    verdict: Literal["kept", "contradicts_spec", "dropped", "stopped"]
+    suite: Suite | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def judge(
+    suite: Suite, result: SuiteResult, responses: DocumentedResponses, kind: str
+) -> Judgement:
+    """Keep ``suite`` when ``result`` passed; keep a marked copy when every failure is
+    the API contradicting its document; otherwise drop it, saying why."""
+    if result.stopped:
+        return Judgement("stopped")
+    if result.passed:
+        return Judgement("kept", suite)
+    fixes: list[_Fix] = []
+    contradictions: list[str] = []
+    problems: list[str] = []
+    for step in result.steps:
+        if step.passed:
+            continue
+        where = f"step {step.index + 1} ({step.name})"
+        if step.error:
+            problems.append(_cut(f"{where}: {step.error}"))
+            continue
+        for variable, why in step.extraction_failures.items():
+            problems.append(_cut(f"{where}: could not extract {variable}: {why}"))
+        _judge_assertions(suite, step, responses, kind, where, fixes, contradictions, problems)
+    if problems or not fixes:
+        return Judgement("dropped", reasons=problems or ["the suite failed for no stated reason"])
+    return Judgement("contradicts_spec", mark(suite, fixes, contradictions), contradictions)
+
+
+def _judge_assertions(
+    suite: Suite,
+    step: StepResult,
+    responses: DocumentedResponses,
+    kind: str,
+    where: str,
+    fixes: list[_Fix],
+    contradictions: list[str],
+    problems: list[str],
+) -> None:
+    request = suite.steps[step.index].request
+    found = responses.operation(request.method, request.path)
+    status = step.response.status if step.response is not None else None
+    status_ok = all(a.passed for a in step.assertions if a.type == "status_code")
+    for position, verdict in enumerate(step.assertions):
+        if verdict.passed:
+            continue
+        if verdict.type == "status_code" and status is not None and found is not None:
+            operation, keys = found
+            if not documents(status, keys):
+                fixes.append(_Fix(step.index, position, status))
+                contradictions.append(
+                    f"{where}: {operation} answered {status}, a status its document does "
+                    f"not list (documented: {', '.join(keys)}; expected {verdict.expected})"
+                )
+                continue
+            problems.append(_cut(f"{where}: {_documented_but_unexpected(kind, status, verdict)}"))
+        elif verdict.type == "schema" and status_ok and found is not None:
+            fixes.append(_Fix(step.index, position, None))
+            contradictions.append(
+                _cut(
+                    f"{where}: the {found[0]} response ({status}) does not match its "
+                    f"documented schema: {verdict.reason}"
+                )
+            )
+        elif verdict.type == "schema" and not status_ok:
+            # Judged with the status: a body of another status is not the documented one.
+            # A contradicting status gets its schema check removed with it.
+            if any(f.step == step.index and f.status is not None for f in fixes):
+                fixes.append(_Fix(step.index, position, None))
+            else:
+                problems.append(_cut(f"{where}: {verdict.reason}"))
+        else:
+            problems.append(_cut(f"{where}: {verdict.reason}"))
+
+
+def _documented_but_unexpected(kind: str, status: int, verdict: Any) -> str:
+    if kind == "negative" and status < 400:
+        return (
+            f"the API accepted ({status}) a request its document forbids, where "
+            f"{verdict.expected} was expected: it validates less strictly than documented"
+        )
+    return (
+        f"answered {status} (a documented status) where {verdict.expected} was expected: "
+        "the generated request is probably not what the API wants here"
+    )
+
+
+def mark(suite: Suite, fixes: Sequence[_Fix], contradictions: Sequence[str]) -> Suite:
+    """A copy of ``suite`` that expects what the API does, labelled and described as
+    contradicting the document."""
+    data = suite.model_copy(deep=True)
+    dropped: dict[int, set[int]] = {}
+    for fix in fixes:
+        if fix.status is None:
+            dropped.setdefault(fix.step, set()).add(fix.assertion)
+        else:
+            data.steps[fix.step].assertions[fix.assertion] = StatusCodeAssertion(
+                type="status_code", expected=fix.status
+            )
+    for index, positions in dropped.items():
+        step = data.steps[index]
+        step.assertions = [a for i, a in enumerate(step.assertions) if i not in positions]
+    note = (
+        "The API contradicts its own OpenAPI document here; this suite expects what the API "
+        "does, so it passes today and fails when the API changes. Failures against the "
+        "document:\n- " + "\n- ".join(contradictions)
+    )
+    description = f"{suite.description}\n\n{note}" if suite.description else note
+    data.description = description[:10_000]
+    if CONTRADICTS_SPEC not in data.labels:
+        data.labels = [*data.labels, CONTRADICTS_SPEC]
+    return Suite.model_validate(data.model_dump(by_alias=True))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"

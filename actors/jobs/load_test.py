@@ -1,0 +1,132 @@
+"""LOAD_TEST jobs: a Locust driver process replays the app's suites; its stats become
+``load.stats`` events and its final report is kept.
+
+Locust patches the standard library with gevent when imported, so it never runs in a
+worker: ``loadgen.process.LoadDriver`` starts it as a separate process and reads one JSON
+line per second. A stop reaches the driver as SIGTERM within the lease keeper's poll
+(0.25 s); the driver then writes its report from the stats so far.
+"""
+
+from __future__ import annotations
+
+import time
+
+from actors.engine import JobExecution, Outcome
+from actors.jobs.suites import load_inputs
+from actors.runner.hostpolicy import DEFAULT_DENIED
+from loadgen.config import LoadConfig, Threshold
+from loadgen.process import LoadDriver, LoadDriverError
+from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
+from storage import load_tests as load_rows
+from storage.db import session_scope
+
+# How often the job looks for a stop while the driver is quiet.
+POLL_S = 0.25
+# A driver silent for this long (no stats line) is considered hung.
+IDLE_TIMEOUT_S = 30.0
+
+
+def _record(execution: JobExecution, status: str, **fields: str | None) -> None:
+    with session_scope(execution.ctx.engine) as session:
+        load_rows.record(session, execution.params["load_test_id"], status, **fields)
+        session.commit()
+
+
+def _config(execution: JobExecution) -> LoadConfig | str:
+    job, params, settings = execution.job, execution.params, execution.ctx.settings
+    with session_scope(execution.ctx.engine) as session:
+        inputs = load_inputs(session, job.org_id, job.app_id or "", params.get("test_suite_ids"))
+    if inputs is None:
+        return "the app was deleted"
+    if not inputs.suites:
+        return "nothing to replay: no test suites found"
+    denied = settings.denied_target_hosts
+    return LoadConfig(
+        base_url=params["base_url"],
+        suites=[loaded.suite for loaded in inputs.suites],
+        virtual_users=params["virtual_users"],
+        duration_secs=params["duration_secs"],
+        profile=params["profile"],
+        spawn_rate=params.get("spawn_rate"),
+        thresholds=[Threshold.model_validate(t) for t in params.get("thresholds") or []],
+        auth=inputs.auth,
+        variables=params.get("variables") or {},
+        allowed_hosts=list(settings.allowed_target_hosts),
+        denied_hosts=list(denied) if denied is not None else list(DEFAULT_DENIED),
+        expect_workers=settings.load_workers,
+        master_bind_host=settings.load_master_bind_host,
+        master_bind_port=settings.load_master_port,
+        request_timeout_s=settings.target_read_timeout_seconds,
+    )
+
+
+def _drive(execution: JobExecution, driver: LoadDriver, duration: int) -> LoadReport:
+    stop_sent = False
+    last_line = time.monotonic()
+    while True:
+        if not stop_sent and execution.should_stop():
+            driver.stop()
+            stop_sent = True
+            execution.emit("load.stopping", {})
+        line = driver.read_line(timeout=POLL_S)
+        if line is None:
+            if driver.returncode is not None or driver.output_ended:
+                break
+            if time.monotonic() - last_line > IDLE_TIMEOUT_S:
+                driver.kill()
+                break
+            continue
+        last_line = time.monotonic()
+        if isinstance(line, StatsLine):
+            execution.emit("load.stats", line.model_dump(mode="json"))
+            execution.progress(min(0.99, line.t / max(1, duration)))
+        elif isinstance(line, ErrorLine):
+            execution.emit("load.error", {"message": line.message})
+        elif isinstance(line, ReportLine):
+            break
+    return driver.wait(timeout=30)
+
+
+def load_test_job(execution: JobExecution) -> Outcome:
+    config = _config(execution)
+    if isinstance(config, str):
+        _record(execution, "FAILED", error=config)
+        return Outcome("FAILED", error=config)
+    _record(execution, "RUNNING")
+    execution.emit(
+        "load.started",
+        {
+            "load_test_id": execution.params["load_test_id"],
+            "virtual_users": config.virtual_users,
+            "duration_secs": config.duration_secs,
+            "profile": config.profile,
+        },
+    )
+    driver = LoadDriver(config, idle_timeout_s=IDLE_TIMEOUT_S)
+    try:
+        driver.start()
+        report = _drive(execution, driver, config.duration_secs)
+    except LoadDriverError as exc:
+        error = f"the load driver failed: {exc}"
+        _record(execution, "FAILED", error=error)
+        return Outcome("FAILED", {"load_test_id": execution.params["load_test_id"]}, error)
+    finally:
+        driver.close()
+    summary = {
+        "load_test_id": execution.params["load_test_id"],
+        "requests": report.totals.requests,
+        "failures": report.totals.failures,
+        "rps": report.totals.rps,
+        "p95_ms": report.totals.p95_ms,
+        "thresholds_passed": report.thresholds_passed,
+        "stopped_early": report.stopped_early,
+    }
+    crossed = [v for v in report.thresholds if not v.passed]
+    outcome = Outcome("COMPLETED", summary)
+    if execution.should_stop():
+        outcome = Outcome("STOPPED", summary)
+    elif crossed:
+        names = ", ".join(f"{v.metric} {v.op} {v.value:g}" for v in crossed)
+        outcome = Outcome("FAILED", summary, f"{len(crossed)} threshold(s) crossed: {names}")
+    _record(execution, outcome.status, report_json=report.model_dump_json(), error=outcome.error)
+    return outcome

@@ -1,0 +1,275 @@
+"""Running suites: steps in order, variables flowing from one step to the next.
+
+A step that fails does not stop its suite: later steps still run, except a step that
+needs a variable an earlier step failed to extract (it fails, naming that step). The
+target's misbehaviour (refused, hung, reset, huge, malformed) fails one step, never the
+run. Stopping is cooperative: ``should_stop`` is asked before every step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import structlog
+
+from actors.runner.assertions import AnyAssertion, evaluate_all
+from actors.runner.errors import TargetError
+from actors.runner.extract import extract_all
+from actors.runner.masking import Masker
+from actors.runner.observed import ObservedResponse
+from actors.runner.prepare import OutgoingRequest, build_request
+from actors.runner.results import (
+    RecordedRequest,
+    RecordedResponse,
+    StepResult,
+    SuiteResult,
+    count_steps,
+)
+from actors.runner.suite import Step, Suite
+from actors.runner.templating import TemplateError, has_placeholder, placeholders, render
+
+log = structlog.get_logger(__name__)
+
+# Reports keep this much of each request and response body; `size` tells the rest.
+DEFAULT_RECORDED_BODY_CHARS = 64 * 1024
+
+
+class Client(Protocol):
+    """What the runner needs from an HTTP client (:class:`~actors.runner.target.TargetClient`)."""
+
+    masker: Masker
+
+    def authorize(self, request: OutgoingRequest) -> OutgoingRequest: ...
+
+    def send(self, request: OutgoingRequest) -> ObservedResponse: ...
+
+    def close(self) -> None: ...
+
+
+def _never() -> bool:
+    return False
+
+
+def run_suite(
+    suite: Suite,
+    *,
+    base_url: str,
+    client: Client,
+    variables: Mapping[str, Any] | None = None,
+    should_stop: Callable[[], bool] = _never,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> SuiteResult:
+    """Run every step of ``suite`` against ``base_url`` and return what happened.
+
+    Variables: the suite's, then ``variables`` (the run environment), then extractions;
+    later wins. ``on_step`` is called after each step. If ``should_stop`` answers True
+    before a step, the remaining steps are not run and the result is marked ``stopped``.
+    Never raises for anything the target does; exceptions of the callbacks propagate.
+    """
+    started_at, t0 = time.time(), time.perf_counter()
+    scope: dict[str, Any] = {**suite.variables, **(variables or {})}
+    unextracted: dict[str, int] = {}
+    steps: list[StepResult] = []
+    stopped = False
+    for index, step in enumerate(suite.steps):
+        if should_stop():
+            stopped = True
+            break
+        result = _run_step(index, step, suite, scope, unextracted, base_url, client)
+        steps.append(result)
+        if on_step is not None:
+            on_step(result)
+    counts = count_steps(len(suite.steps), steps)
+    return SuiteResult(
+        suite_name=suite.name,
+        passed=not stopped and counts.failed == 0,
+        stopped=stopped,
+        steps=steps,
+        counts=counts,
+        started_at=started_at,
+        duration_ms=_ms_since(t0),
+    )
+
+
+def run_suites(
+    suites: Sequence[Suite],
+    *,
+    concurrency: int,
+    base_url: str,
+    client_factory: Callable[[], Client],
+    variables: Mapping[str, Any] | None = None,
+    should_stop: Callable[[], bool] = _never,
+    on_step: Callable[[int, StepResult], None] | None = None,
+    on_suite: Callable[[int, SuiteResult], None] | None = None,
+) -> list[SuiteResult]:
+    """Run ``suites`` on at most ``concurrency`` threads; results in input order.
+
+    Each suite gets its own client from ``client_factory`` (closed afterwards), so no
+    cookies or connections leak between suites. ``on_step`` and ``on_suite`` receive the
+    suite's index and are called from worker threads. A suite not started when
+    ``should_stop`` turns True is returned stopped with no steps.
+    """
+
+    def run_one(position: int, suite: Suite) -> SuiteResult:
+        if should_stop():
+            return _not_started(suite)
+        client = client_factory()
+        try:
+            step_hook = None if on_step is None else (lambda step: on_step(position, step))
+            result = run_suite(
+                suite,
+                base_url=base_url,
+                client=client,
+                variables=variables,
+                should_stop=should_stop,
+                on_step=step_hook,
+            )
+        finally:
+            client.close()
+        if on_suite is not None:
+            on_suite(position, result)
+        return result
+
+    workers = max(1, min(concurrency, len(suites)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gauntlet-suite") as pool:
+        futures = [pool.submit(run_one, i, suite) for i, suite in enumerate(suites)]
+        return [future.result() for future in futures]
+
+
+def _run_step(
+    index: int,
+    step: Step,
+    suite: Suite,
+    scope: dict[str, Any],
+    unextracted: dict[str, int],
+    base_url: str,
+    client: Client,
+) -> StepResult:
+    started_at, t0 = time.time(), time.perf_counter()
+    record: dict[str, Any] = {"index": index, "name": step.name, "started_at": started_at}
+
+    def finish(**fields: Any) -> StepResult:
+        # A step that did not get to extract leaves its variables unset for later steps.
+        for variable in step.extract:
+            if variable not in fields.get("extracted", ()):
+                unextracted[variable] = index
+        passed = not fields.get("error") and not fields.get("extraction_failures")
+        passed = passed and all(a.passed for a in fields.get("assertions", ()))
+        return StepResult(**record, **fields, passed=passed, duration_ms=_ms_since(t0))
+
+    blocker = _blocked_by(step, unextracted)
+    if blocker is not None:
+        producer = unextracted[blocker]
+        name = suite.steps[producer].name
+        message = f"variable {blocker} was not extracted by step {producer + 1} ({name!r})"
+        return finish(error=message, error_kind="missing_variable")
+    try:
+        outgoing = build_request(step.request, scope, base_url)
+        assertions = _render_assertions(step.assertions, scope)
+    except TemplateError as exc:
+        return finish(error=f"template error: {exc}", error_kind="template")
+    masker = client.masker
+    record["request"] = _record_request(client.authorize(outgoing), masker)
+    try:
+        observed = client.send(outgoing)
+    except TargetError as exc:
+        return finish(error=masker.text(exc.message), error_kind=exc.kind)
+    except Exception as exc:  # a bug must fail the step, not the worker
+        log.exception("runner.step_crashed", step=index, suite=suite.name)
+        return finish(error=f"internal error: {type(exc).__name__}", error_kind="internal")
+    verdicts = evaluate_all(assertions, observed, step.noise)
+    extraction = extract_all(step.extract, observed)
+    scope.update(extraction.values)
+    for variable in extraction.values:
+        unextracted.pop(variable, None)
+    return finish(
+        response=_record_response(observed, masker),
+        assertions=verdicts,
+        extracted=list(extraction.values),
+        extraction_failures=extraction.failures,
+    )
+
+
+def _blocked_by(step: Step, unextracted: Mapping[str, int]) -> str | None:
+    if not unextracted:
+        return None
+    needed = placeholders(step.request.model_dump())
+    for assertion in step.assertions:
+        needed |= placeholders(getattr(assertion, "expected", None))
+    for name in sorted(needed):
+        for candidate in (name, name.split(".")[0]):
+            if candidate in unextracted:
+                return candidate
+    return None
+
+
+def _render_assertions(
+    assertions: Sequence[AnyAssertion], scope: Mapping[str, Any]
+) -> list[AnyAssertion]:
+    # Expected values may use variables too ("$.id eq {{petId}}"); only string values
+    # holding a placeholder are rendered, so plain regexes and values stay untouched.
+    rendered: list[AnyAssertion] = []
+    for assertion in assertions:
+        expected = getattr(assertion, "expected", None)
+        if _templated(expected):
+            assertion = assertion.model_copy(update={"expected": render(expected, scope)})
+        rendered.append(assertion)
+    return rendered
+
+
+def _templated(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_placeholder(value)
+    if isinstance(value, list):
+        return any(_templated(item) for item in value)
+    if isinstance(value, dict):
+        return any(_templated(item) for item in value.values())
+    return False
+
+
+def _record_request(request: OutgoingRequest, masker: Masker) -> RecordedRequest:
+    body = None
+    if request.body is not None:
+        body = masker.text(_cut(request.body.decode("utf-8", errors="replace")))
+    return RecordedRequest(
+        method=request.method,
+        url=masker.url(request.url),
+        headers=masker.headers(request.headers),
+        body=body,
+        body_size=len(request.body or b""),
+    )
+
+
+def _record_response(observed: ObservedResponse, masker: Masker) -> RecordedResponse:
+    text = observed.text
+    return RecordedResponse(
+        status=observed.status,
+        headers=masker.headers(observed.headers),
+        body=masker.text(_cut(text)),
+        body_cut=len(text) > DEFAULT_RECORDED_BODY_CHARS,
+        size=len(observed.body),
+        truncated=observed.truncated,
+        elapsed_ms=round(observed.elapsed_ms, 3),
+    )
+
+
+def _not_started(suite: Suite) -> SuiteResult:
+    return SuiteResult(
+        suite_name=suite.name,
+        passed=False,
+        stopped=True,
+        counts=count_steps(len(suite.steps), []),
+        started_at=time.time(),
+        duration_ms=0.0,
+    )
+
+
+def _cut(text: str) -> str:
+    return text[:DEFAULT_RECORDED_BODY_CHARS]
+
+
+def _ms_since(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 3)

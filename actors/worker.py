@@ -1,0 +1,66 @@
+"""Worker pools: Dramatiq worker threads plus the reaper, in the API process (embedded)
+or in ``gauntlet worker`` processes (scaled)."""
+
+from __future__ import annotations
+
+import time
+
+import dramatiq
+import structlog
+from sqlalchemy.engine import Engine
+
+from actors.broker import Dispatcher
+from actors.context import WorkerContext
+from actors.declare import declare_actors
+from actors.reaper import Reaper
+from orchestrator.settings import Settings
+from storage import job_states
+from storage.db import session_scope
+from storage.events import EventStore
+
+log = structlog.get_logger(__name__)
+
+
+class WorkerPool:
+    """Consumes job messages of ``broker`` on ``threads`` threads until :meth:`stop`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        events: EventStore,
+        broker: dramatiq.Broker,
+        *,
+        threads: int,
+        embedded: bool,
+    ) -> None:
+        self.dispatcher = Dispatcher(broker)
+        self.embedded = embedded
+        self.ctx = WorkerContext(
+            settings, engine, events, redispatch=None if embedded else self.dispatcher.send
+        )
+        declare_actors(broker, self.ctx)
+        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+        # Dramatiq prefetches twice its threads by default. Jobs are long: a prefetched
+        # message waits on a busy worker while another idles, and if this process dies
+        # it stays unacked until the broker's heartbeat timeout. Take only what runs now.
+        self.worker.queue_prefetch = threads
+        self.reaper = Reaper(self.ctx, self.dispatcher)
+
+    def start(self) -> None:
+        """Start consuming. Embedded: first take back every job the last process left."""
+        if self.embedded:
+            with session_scope(self.ctx.engine) as session:
+                job_states.expire_all_leases(session)
+                session.commit()
+            self.reaper.sweep(queued_before=time.time())
+        self.worker.start()
+        self.reaper.start()
+        log.info("worker.started", worker=self.ctx.worker_id, threads=self.worker.worker_threads)
+
+    def stop(self, grace_s: float) -> None:
+        """Stop taking messages; running jobs are handed back (QUEUED) within ``grace_s``."""
+        self.ctx.shutting_down.set()
+        self.reaper.stop()
+        self.worker.stop(timeout=int(grace_s * 1000))
+        log.info("worker.stopped", worker=self.ctx.worker_id)

@@ -1,0 +1,74 @@
+"""``gauntlet worker``: worker processes for the scaled deployment.
+
+With ``--processes 1`` the command itself is the worker; with more, it supervises that
+many child processes and passes SIGTERM/SIGINT on. On SIGTERM a worker stops taking
+messages and hands its running jobs back (QUEUED) within the grace period, so no job is
+left RUNNING by a clean shutdown.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from types import FrameType
+
+import structlog
+
+from orchestrator.runtime import build_runtime
+from orchestrator.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def run_worker(settings: Settings, threads: int) -> int:
+    """Consume jobs in this process until SIGTERM or SIGINT."""
+    from actors.worker import WorkerPool
+
+    runtime = build_runtime(settings)
+    pool = WorkerPool(
+        settings, runtime.engine, runtime.events, runtime.broker, threads=threads, embedded=False
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker.signal", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    pool.start()
+    stop.wait()
+    pool.stop(settings.worker_shutdown_grace_seconds)
+    runtime.close()
+    return 0
+
+
+def supervise(processes: int, threads: int) -> int:
+    """Start ``processes`` single-process workers and forward termination signals."""
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orchestrator.cli",
+                "worker",
+                "--processes",
+                "1",
+                "--threads",
+                str(threads),
+            ]
+        )
+        for _ in range(processes)
+    ]
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    codes = [child.wait() for child in children]
+    return max(codes, default=0)
