@@ -1,0 +1,348 @@
+"""The run pipeline against baselines measured in the same run.
+
+    .venv/bin/python bench/runs.py [--steps 2000] [--jobs 200] [--followers 100]
+
+(a) steps per second of one long suite run as a job through the API (``gauntlet serve``,
+    embedded) against a fast local target (nginx serving a static file when installed),
+    vs a plain sequential httpx loop over the same requests;
+(b) jobs per second end to end for many one-step runs in the scaled deployment
+    (``gauntlet api`` + one ``gauntlet worker``, private Redis and PostgreSQL), vs raw
+    Dramatiq no-op messages through the same Redis with a worker of the same threads;
+(c) event delivery lag (event timestamp at append -> line received by a follower) with
+    many followers on one job, p50 and p99.
+
+Needs redis-server and PostgreSQL binaries for (b); nginx is optional.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._targets import static_target  # noqa: E402
+from tests.support.live_server import free_port  # noqa: E402
+from tests.support.pets_target import PetsTarget  # noqa: E402
+from tests.support.services import start_postgres, start_redis  # noqa: E402
+
+GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
+QUIET = {"GAUNTLET_LOG_LEVEL": "WARNING", "GAUNTLET_LOG_FORMAT": "json"}
+NO_LIMIT = {
+    "GAUNTLET_RATE_LIMIT_PER_MINUTE": "1000000000",
+    "GAUNTLET_RATE_LIMIT_BURST": "1000000000",
+}
+
+
+class Server:
+    """A Gauntlet process (serve or api) with a key, started from env."""
+
+    def __init__(self, env: dict[str, str], command: str = "serve") -> None:
+        self.env = env
+        self.key = (
+            subprocess.run(
+                [*GAUNTLET, "keys", "create", "--org", "bench", "--name", secrets.token_hex(3)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        port = free_port()
+        self.process = subprocess.Popen([*GAUNTLET, command, "--port", str(port)], env=env)
+        self.url = f"http://127.0.0.1:{port}/client/v1"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        self.client = httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=120
+        )
+
+    def app_with_suite(self, base_url: str, steps: list[dict]) -> tuple[str, str]:
+        app = self.client.post("/apps", json={"name": secrets.token_hex(4), "endpoint": base_url})
+        app_id = app.json()["data"]["id"]
+        suite = self.client.post(
+            f"/apps/{app_id}/test-suites", json={"name": "bench", "steps": steps}
+        )
+        return app_id, suite.json()["data"]["id"]
+
+    def run(self, app_id: str) -> str:
+        return str(
+            self.client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
+        )
+
+    def wait(self, job_id: str, poll_s: float = 0.2) -> dict:
+        """Poll the job until it ends. Rarely: following its event stream instead would
+        make the measured server also serve every step's event to the benchmark."""
+        while True:
+            job = self.client.get(f"/jobs/{job_id}").json()["data"]
+            if job["job_status"] not in ("QUEUED", "RUNNING"):
+                return dict(job)
+            time.sleep(poll_s)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def bench_steps(steps: int) -> None:
+    with static_target() as (base_url, path, description):
+        request = {"method": "GET", "path": path}
+        step = {
+            "name": "get",
+            "request": request,
+            "assertions": [{"type": "status_code", "expected": 200}],
+        }
+        with httpx.Client() as client:  # baseline: the same requests, sequential, one client
+            for _ in range(50):
+                client.get(base_url + path)
+            started = time.perf_counter()
+            for _ in range(steps):
+                assert client.get(base_url + path).status_code == 200
+            raw = steps / (time.perf_counter() - started)
+        data = tempfile.mkdtemp(prefix="gauntlet-bench-")
+        server = Server(os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data})
+        try:
+            app_id, _ = server.app_with_suite(base_url, [step] * steps)
+            server.wait(server.run(app_id))  # warm-up
+            submitted = time.perf_counter()
+            job = server.wait(server.run(app_id))
+            wall = time.perf_counter() - submitted
+            run = server.client.get(
+                f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
+            ).json()["data"]
+        finally:
+            server.stop()
+    in_run = steps / (run["duration_ms"] / 1000)
+    print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted")
+    print(f"    plain sequential httpx loop   : {raw:8.0f} req/s")
+    print(f"    Gauntlet run (inside the run) : {in_run:8.0f} steps/s  ratio {in_run / raw:.2f}")
+    print(
+        f"    Gauntlet run (submit -> done) : {steps / wall:8.0f} steps/s  ratio {steps / wall / raw:.2f}"
+    )
+
+
+NOOP_WORKER = """
+import sys, dramatiq, redis
+from dramatiq.brokers.redis import RedisBroker
+url, ns, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+broker = RedisBroker(url=url, namespace=ns)
+counter = redis.Redis.from_url(url)
+@dramatiq.actor(broker=broker, queue_name="noop", max_retries=0)
+def noop(i):
+    counter.incr(ns + ":done")
+worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+worker.queue_prefetch = threads
+worker.start()
+sys.stdin.read()
+worker.stop()
+"""
+
+
+def bench_jobs(jobs: int, threads: int) -> None:
+    redis_server, postgres = start_redis(), start_postgres()
+    try:
+        import dramatiq
+        import redis
+        from dramatiq.brokers.redis import RedisBroker
+
+        ns = f"noop{secrets.token_hex(3)}"
+        worker = subprocess.Popen(
+            [sys.executable, "-c", NOOP_WORKER, redis_server.url, ns, str(threads)],
+            stdin=subprocess.PIPE,
+        )
+        broker = RedisBroker(url=redis_server.url, namespace=ns)
+        broker.declare_queue("noop")
+        counter = redis.Redis.from_url(redis_server.url)
+        time.sleep(1)
+        started = time.perf_counter()
+        for i in range(jobs):
+            broker.enqueue(
+                dramatiq.Message(
+                    queue_name="noop", actor_name="noop", args=(i,), kwargs={}, options={}
+                )
+            )
+        while int(counter.get(ns + ":done") or 0) < jobs:
+            time.sleep(0.005)
+        raw = jobs / (time.perf_counter() - started)
+        worker.communicate(b"", timeout=30)
+
+        env = (
+            os.environ
+            | QUIET
+            | NO_LIMIT
+            | {
+                "GAUNTLET_DATA_DIR": tempfile.mkdtemp(prefix="gauntlet-bench-"),
+                "GAUNTLET_REDIS_URL": redis_server.url,
+                "GAUNTLET_DATABASE_URL": postgres.url,
+                "GAUNTLET_WORKER_THREADS": str(threads),
+            }
+        )
+        target = PetsTarget().start()
+        server = Server(env, "api")
+        gworker = subprocess.Popen([*GAUNTLET, "worker"], env=env)
+        try:
+            step = {
+                "name": "health",
+                "request": {"method": "GET", "path": "/health"},
+                "assertions": [{"type": "status_code", "expected": 200}],
+            }
+            app_id, _ = server.app_with_suite(target.url, [step])
+            server.wait(server.run(app_id))  # the worker is up
+            started = time.perf_counter()
+            ids = [server.run(app_id) for _ in range(jobs)]
+            for job_id in ids:
+                assert server.wait(job_id, poll_s=0.01)["job_status"] == "COMPLETED"
+            gauntlet = jobs / (time.perf_counter() - started)
+        finally:
+            gworker.terminate()
+            gworker.wait(timeout=30)
+            server.stop()
+            target.stop()
+    finally:
+        redis_server.stop()
+        postgres.stop()
+    print(f"(b) {jobs} jobs, one worker process with {threads} threads, private Redis + PostgreSQL")
+    print(f"    raw Dramatiq no-op messages   : {raw:8.1f} msg/s")
+    print(f"    Gauntlet one-step runs        : {gauntlet:8.1f} jobs/s  ratio {gauntlet / raw:.3f}")
+
+
+# Followers as raw asyncio connections: they only stamp each chunk's arrival and parse
+# after the job, so the client's own parsing never queues in front of a measurement.
+FOLLOWERS = """
+import asyncio, json, sys, time
+from datetime import datetime
+from urllib.parse import urlsplit
+url, key, job_id, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+parts = urlsplit(url)
+request = (f"GET {parts.path}/jobs/{job_id}/events HTTP/1.1\\r\\nHost: {parts.netloc}\\r\\n"
+           f"Authorization: Bearer {key}\\r\\nConnection: close\\r\\n\\r\\n").encode()
+async def follow():
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(request)
+    await writer.drain()
+    chunks = []
+    connected = None
+    while True:
+        data = await reader.read(65536)
+        if not data:
+            break
+        now = time.time()
+        connected = connected or now
+        chunks.append((now, data))
+    writer.close()
+    return connected, chunks
+async def main():
+    return await asyncio.gather(*(follow() for _ in range(count)))
+lags = []
+for connected, chunks in asyncio.run(main()):
+    for arrived, data in chunks:
+        for line in data.split(b"\\n"):
+            start = line.find(b"{")
+            if start < 0 or b'"step.completed"' not in line:
+                continue
+            try:
+                event = json.loads(line[start:])
+            except ValueError:
+                continue  # a line split across two reads: rare, skipped
+            stamp = datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+            appended = (stamp - datetime(1970, 1, 1)).total_seconds()
+            if appended >= connected:  # live events only: stored ones measure the connect
+                lags.append(arrived - appended)
+print(json.dumps(lags))
+"""
+
+TARGET = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.support.pets_target import PetsTarget
+target = PetsTarget().start()
+target.slow_ms = 20
+print(target.url, flush=True)
+sys.stdin.read()
+"""
+
+
+def bench_lag(followers: int, steps: int, processes: int = 2) -> None:
+    """Followers in ``processes`` client processes, the target in one of its own, so that
+    the clients' parsing and the target do not queue behind each other and the server."""
+    target = subprocess.Popen(
+        [sys.executable, "-c", TARGET, str(ROOT)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert target.stdout is not None
+    target_url = target.stdout.readline().strip()
+    data = tempfile.mkdtemp(prefix="gauntlet-bench-")
+    server = Server(os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data})
+    lags: list[float] = []
+    try:
+        step = {"name": "health", "request": {"method": "GET", "path": "/health"}}
+        app_id, _ = server.app_with_suite(target_url, [step] * steps)
+        server.client.post("/users/me")
+        job_id = server.run(app_id)
+        share = followers // processes
+        clients = [
+            subprocess.Popen(
+                [sys.executable, "-c", FOLLOWERS, server.url, server.key, job_id, str(share)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(processes)
+        ]
+        for client in clients:
+            out, _ = client.communicate(timeout=300)
+            lags.extend(json.loads(out))
+    finally:
+        server.stop()
+        target.communicate("", timeout=10)
+    lags.sort()
+    p50, p99 = statistics.median(lags), lags[int(len(lags) * 0.99) - 1]
+    print(
+        f"(c) {followers} followers of one job in {processes} client processes, {steps} step events at ~50/s ({len(lags)} deliveries)"
+    )
+    print(
+        f"    delivery lag p50 {p50 * 1000:6.1f} ms   p99 {p99 * 1000:6.1f} ms   max {lags[-1] * 1000:6.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--followers", type=int, default=100)
+    parser.add_argument("--only", choices=["a", "b", "c"])
+    args = parser.parse_args()
+    if args.only in (None, "a"):
+        bench_steps(args.steps)
+    if args.only in (None, "b"):
+        bench_jobs(args.jobs, args.threads)
+    if args.only in (None, "c"):
+        bench_lag(args.followers, 200)
+
+
+if __name__ == "__main__":
+    main()
