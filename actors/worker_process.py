@@ -8,6 +8,7 @@ left RUNNING by a clean shutdown.
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import subprocess
 import sys
@@ -20,6 +21,12 @@ from orchestrator.runtime import build_runtime
 from orchestrator.settings import Settings
 
 log = structlog.get_logger(__name__)
+# How often the main thread looks at the stop flag. A signal may be delivered to any
+# thread, and then a main thread blocked on a lock would not wake for it: it must poll.
+SIGNAL_POLL_SECONDS = 0.2
+# After the grace period, this much longer for closing connections before the process
+# dumps every thread's stack to stderr and exits 1: a shutdown never hangs.
+SHUTDOWN_MARGIN_SECONDS = 10.0
 
 
 def run_worker(settings: Settings, threads: int) -> int:
@@ -30,18 +37,25 @@ def run_worker(settings: Settings, threads: int) -> int:
     pool = WorkerPool(
         settings, runtime.engine, runtime.events, runtime.broker, threads=threads, embedded=False
     )
+    received: list[int] = []
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("worker.signal", signal=signal.Signals(signum).name)
+        # No I/O here: the handler may interrupt the main thread inside a write.
+        received.append(signum)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     pool.start()
-    stop.wait()
-    pool.stop(settings.worker_shutdown_grace_seconds)
+    while not stop.wait(SIGNAL_POLL_SECONDS):
+        pass
+    log.info("worker.signal", signal=signal.Signals(received[0]).name)
+    grace = settings.worker_shutdown_grace_seconds
+    faulthandler.dump_traceback_later(grace + SHUTDOWN_MARGIN_SECONDS, exit=True)
+    pool.stop(grace)
     runtime.close()
+    faulthandler.cancel_dump_traceback_later()
     return 0
 
 
