@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     select,
@@ -123,6 +124,14 @@ class SqlEventStore:
         self._hub = hub or _PROCESS_HUB
         # Stores on the same database share wake-ups; stores on different ones must not.
         self._namespace = engine.url.render_as_string(hide_password=True)
+        # Built once: constructing these per append cost more CPU than the database work.
+        self._pg = engine.dialect.name == "postgresql"
+        self._reserve = _reserve_statement(self._pg)
+        self._insert = EVENTS.insert()
+        self._newest_id = select(func.max(EVENTS.c.id)).where(
+            EVENTS.c.job_id == bindparam("job_id"),
+            EVENTS.c.seq.between(bindparam("first"), bindparam("last")),
+        )
 
     def append(
         self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
@@ -132,35 +141,38 @@ class SqlEventStore:
         n = len(events)
         now = utc_now_ms()
         with self._engine.begin() as conn:
-            if self._engine.dialect.name == "postgresql":
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:cls, hashtext(:org))"),
-                    {"cls": _PG_LOCK_CLASS, "org": org_id},
-                )
-            head = conn.execute(self._reserve(job_id, org_id, n, now)).one()
+            if self._pg:
+                conn.execute(_PG_ORG_LOCK, {"cls": _PG_LOCK_CLASS, "org": org_id})
+            head_row = {"job_id": job_id, "org_id": org_id, "last_seq": n, "updated_at": now}
+            head = conn.execute(self._reserve, head_row).one()
             if head.org_id != org_id:
                 raise ValueError(f"job {job_id} belongs to another organization")
             first = head.last_seq - n + 1
-            stored = [
-                Event(
-                    seq=first + i,
-                    job_id=job_id,
-                    org_id=org_id,
-                    app_id=app_id,
-                    type=event.type,
-                    status=event.status,
-                    timestamp=now,
-                    data=event.data,
-                )
+            rows = [
+                {
+                    "seq": first + i,
+                    "job_id": job_id,
+                    "org_id": org_id,
+                    "app_id": app_id,
+                    "type": event.type,
+                    "status": event.status,
+                    "timestamp": now,
+                    "data": orjson.dumps(event.data).decode(),
+                }
                 for i, event in enumerate(events)
             ]
-            rows = [
-                {**e.model_dump(exclude={"data"}), "data": orjson.dumps(e.data).decode()}
-                for e in stored
-            ]
-            ids = conn.execute(EVENTS.insert().returning(EVENTS.c.id), rows).scalars().all()
+            # executemany without RETURNING: one prepared statement for every batch
+            # size (a multi-row INSERT ... RETURNING is a new statement per size).
+            conn.execute(self._insert, rows)
+            newest_id = conn.execute(
+                self._newest_id, {"job_id": job_id, "first": first, "last": head.last_seq}
+            ).scalar_one()
+        stored = [
+            Event.model_construct(**(row | {"data": event.data}))
+            for row, event in zip(rows, events, strict=True)
+        ]
         self._hub.publish(self._key("job", job_id), head.last_seq)
-        self._hub.publish(self._key("org", org_id), max(ids))
+        self._hub.publish(self._key("org", org_id), newest_id)
         return stored
 
     def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
@@ -251,14 +263,6 @@ class SqlEventStore:
     def close(self) -> None:
         """Nothing to release: the engine belongs to the caller."""
 
-    def _reserve(self, job_id: str, org_id: str, n: int, now: datetime) -> Any:
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(HEADS).values(job_id=job_id, org_id=org_id, last_seq=n, updated_at=now)
-        return stmt.on_conflict_do_update(
-            index_elements=[HEADS.c.job_id],
-            set_={"last_seq": HEADS.c.last_seq + n, "updated_at": now},
-        ).returning(HEADS.c.last_seq, HEADS.c.org_id)
-
     def _last_seq(self, job_id: str) -> int:
         with self._engine.connect() as conn:
             value = conn.execute(
@@ -275,6 +279,23 @@ class SqlEventStore:
 
     def _key(self, kind: str, ident: str) -> tuple[str, str, str]:
         return (self._namespace, kind, ident)
+
+
+_PG_ORG_LOCK = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:org))")
+
+
+def _reserve_statement(postgres: bool) -> Any:
+    """Upsert of a job's head row: adds ``last_seq`` (the batch size) to the job's last
+    seq and returns the new one, with the owning organization."""
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(HEADS)
+    return stmt.on_conflict_do_update(
+        index_elements=[HEADS.c.job_id],
+        set_={
+            "last_seq": HEADS.c.last_seq + stmt.excluded.last_seq,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(HEADS.c.last_seq, HEADS.c.org_id)
 
 
 def _parse_cursor(cursor: str | None) -> int:
