@@ -44,7 +44,7 @@ class Client(Protocol):
 
     def authorize(self, request: OutgoingRequest) -> OutgoingRequest: ...
 
-    def send(self, request: OutgoingRequest) -> ObservedResponse: ...
+    def send(self, request: OutgoingRequest, *, authorized: bool = False) -> ObservedResponse: ...
 
     def close(self) -> None: ...
 
@@ -172,9 +172,10 @@ def _run_step(
     except TemplateError as exc:
         return finish(error=f"template error: {exc}", error_kind="template")
     masker = client.masker
-    record["request"] = _record_request(client.authorize(outgoing), masker)
+    outgoing = client.authorize(outgoing)
+    record["request"] = _record_request(outgoing, masker)
     try:
-        observed = client.send(outgoing)
+        observed = client.send(outgoing, authorized=True)
     except TargetError as exc:
         return finish(error=masker.text(exc.message), error_kind=exc.kind)
     except Exception as exc:  # a bug must fail the step, not the worker
