@@ -104,7 +104,16 @@ class Server:
         self.process.wait(timeout=20)
 
 
-def bench_steps(steps: int) -> None:
+def _raw_loop(client: httpx.Client, url: str, steps: int) -> float:
+    started = time.perf_counter()
+    for _ in range(steps):
+        assert client.get(url).status_code == 200
+    return steps / (time.perf_counter() - started)
+
+
+def bench_steps(steps: int, rounds: int) -> None:
+    """Rounds alternate the baseline and Gauntlet, so that a machine whose speed drifts
+    (a shared VM) moves both alike; the median round's ratio is the figure."""
     with static_target() as (base_url, path, description):
         request = {"method": "GET", "path": path}
         step = {
@@ -112,32 +121,36 @@ def bench_steps(steps: int) -> None:
             "request": request,
             "assertions": [{"type": "status_code", "expected": 200}],
         }
-        with httpx.Client() as client:  # baseline: the same requests, sequential, one client
-            for _ in range(50):
-                client.get(base_url + path)
-            started = time.perf_counter()
-            for _ in range(steps):
-                assert client.get(base_url + path).status_code == 200
-            raw = steps / (time.perf_counter() - started)
         data = tempfile.mkdtemp(prefix="gauntlet-bench-")
         server = Server(os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data})
+        raw_rates, run_rates, wall_rates = [], [], []
         try:
             app_id, _ = server.app_with_suite(base_url, [step] * steps)
             server.wait(server.run(app_id))  # warm-up
-            submitted = time.perf_counter()
-            job = server.wait(server.run(app_id))
-            wall = time.perf_counter() - submitted
-            run = server.client.get(
-                f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
-            ).json()["data"]
+            with httpx.Client() as client:  # baseline: the same requests, sequential
+                _raw_loop(client, base_url + path, 100)  # warm-up
+                for _ in range(rounds):
+                    raw_rates.append(_raw_loop(client, base_url + path, steps))
+                    submitted = time.perf_counter()
+                    job = server.wait(server.run(app_id))
+                    wall_rates.append(steps / (time.perf_counter() - submitted))
+                    run = server.client.get(
+                        f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
+                    ).json()["data"]
+                    run_rates.append(steps / (run["duration_ms"] / 1000))
         finally:
             server.stop()
-    in_run = steps / (run["duration_ms"] / 1000)
+    ratios = sorted(run / raw for run, raw in zip(run_rates, raw_rates, strict=True))
+    walls = sorted(wall / raw for wall, raw in zip(wall_rates, raw_rates, strict=True))
     print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted")
-    print(f"    plain sequential httpx loop   : {raw:8.0f} req/s")
-    print(f"    Gauntlet run (inside the run) : {in_run:8.0f} steps/s  ratio {in_run / raw:.2f}")
+    for i, (raw, run, wall) in enumerate(zip(raw_rates, run_rates, wall_rates, strict=True)):
+        print(
+            f"    round {i + 1}: httpx loop {raw:6.0f} req/s | Gauntlet {run:6.0f} steps/s "
+            f"inside the run ({run / raw:.2f}), {wall:6.0f} submit -> done ({wall / raw:.2f})"
+        )
     print(
-        f"    Gauntlet run (submit -> done) : {steps / wall:8.0f} steps/s  ratio {steps / wall / raw:.2f}"
+        f"    median ratio: inside the run {statistics.median(ratios):.2f}, "
+        f"submit -> done {statistics.median(walls):.2f}"
     )
 
 
@@ -331,13 +344,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="(a): alternating rounds")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     if args.only in (None, "a"):
-        bench_steps(args.steps)
+        bench_steps(args.steps, args.rounds)
     if args.only in (None, "b"):
         bench_jobs(args.jobs, args.threads)
     if args.only in (None, "c"):
