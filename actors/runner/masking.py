@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "********"
@@ -59,12 +60,17 @@ class Masker:
 
     def text(self, text: str) -> str:
         """``text`` with every occurrence of a secret (plain or URL-encoded) masked."""
-        for secret in self._variants():
+        for secret in self._variants:
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
 
-    def _variants(self) -> Iterable[str]:
+    @cached_property
+    def _variants(self) -> tuple[str, ...]:
+        # Computed once: text() runs on every header and body a step records.
+        return tuple(self._each_variant())
+
+    def _each_variant(self) -> Iterable[str]:
         seen: set[str] = set()
         # Longest first, so a secret that contains another is masked whole.
         for secret in sorted(self.secrets, key=len, reverse=True):
