@@ -10,6 +10,7 @@ shared contract test suite.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -33,8 +34,12 @@ class NewEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class Event(BaseModel):
-    """A stored event. ``timestamp`` is UTC with millisecond precision in every backend."""
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A stored event. ``timestamp`` is UTC with millisecond precision in every backend.
+
+    A plain dataclass, not a model: every append and every read builds one per event,
+    and the stores hand it values of the right types already."""
 
     seq: int
     job_id: str

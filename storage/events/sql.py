@@ -168,8 +168,7 @@ class SqlEventStore:
                 self._newest_id, {"job_id": job_id, "first": first, "last": head.last_seq}
             ).scalar_one()
         stored = [
-            Event.model_construct(**(row | {"data": event.data}))
-            for row, event in zip(rows, events, strict=True)
+            Event(**(row | {"data": event.data})) for row, event in zip(rows, events, strict=True)
         ]
         self._hub.publish(self._key("job", job_id), head.last_seq)
         self._hub.publish(self._key("org", org_id), newest_id)
