@@ -17,6 +17,7 @@ from types import FrameType
 
 import structlog
 
+from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.runtime import build_runtime
 from orchestrator.settings import Settings
 
@@ -47,6 +48,7 @@ def run_worker(settings: Settings, threads: int) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    tune_for_long_running()
     pool.start()
     while not stop.wait(SIGNAL_POLL_SECONDS):
         pass

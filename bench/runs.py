@@ -90,13 +90,23 @@ class Server:
         )
 
     def wait(self, job_id: str, poll_s: float = 0.2) -> dict:
-        """Poll the job until it ends. Rarely: following its event stream instead would
-        make the measured server also serve every step's event to the benchmark."""
+        """Poll the job until it ends."""
         while True:
             job = self.client.get(f"/jobs/{job_id}").json()["data"]
             if job["job_status"] not in ("QUEUED", "RUNNING"):
                 return dict(job)
             time.sleep(poll_s)
+
+    def wait_for_end_event(self, job_id: str, after: int) -> dict:
+        """Follow the job's events from ``after`` until the stream ends (the terminal
+        event), as a CI script does. Starting near the end keeps the measured server
+        from streaming every step's event to the benchmark while it runs."""
+        with self.client.stream(
+            "GET", f"/jobs/{job_id}/events", params={"after": after}
+        ) as response:
+            for _ in response.iter_lines():
+                pass
+        return dict(self.client.get(f"/jobs/{job_id}").json()["data"])
 
     def stop(self) -> None:
         self.client.close()
@@ -132,7 +142,8 @@ def bench_steps(steps: int, rounds: int) -> None:
                 for _ in range(rounds):
                     raw_rates.append(_raw_loop(client, base_url + path, steps))
                     submitted = time.perf_counter()
-                    job = server.wait(server.run(app_id))
+                    # Events before the last steps' are not streamed (see the method).
+                    job = server.wait_for_end_event(server.run(app_id), after=steps)
                     wall_rates.append(steps / (time.perf_counter() - submitted))
                     run = server.client.get(
                         f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"

@@ -9,6 +9,7 @@ import typer
 from orchestrator.auth.principal import SCOPES
 from orchestrator.cli_suites import generate, suites_app
 from orchestrator.errors import GauntletError
+from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.logging import configure_logging
 from orchestrator.settings import get_settings
 
@@ -39,6 +40,7 @@ def _serve(host: str, port: int, *, embedded_workers: bool) -> None:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     app_ = create_app(settings, embedded_workers=embedded_workers)
+    tune_for_long_running()
     uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
 
 
