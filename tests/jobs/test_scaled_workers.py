@@ -78,6 +78,13 @@ class Cluster:
             time.sleep(0.05)
         return created.stdout.strip().splitlines()[-1]
 
+    def client(self, key: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.url}/client/v1",
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+
     def log(self, name: str) -> str:
         return (self.tmp_path / f"{name}.log").read_text(errors="replace")
 
@@ -115,22 +122,27 @@ def _wait_until_running_on(client: httpx.Client, job_ids: list[str], timeout: fl
         time.sleep(0.05)
 
 
+def _start_runs(
+    client: httpx.Client, target: PetsTarget, *, steps: int, count: int
+) -> tuple[str, list[str]]:
+    """An app with one ``steps``-step suite, ``count`` runs of it, two of them RUNNING."""
+    app_id, _ = make_app(client, target, health_suite(steps=steps))
+    jobs = [
+        client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
+        for _ in range(count)
+    ]
+    _wait_until_running_on(client, jobs)
+    return app_id, jobs
+
+
 def test_sigkill_of_a_worker_loses_no_job(cluster: Cluster, target: PetsTarget) -> None:
     key = cluster.start()
     first = cluster.spawn("worker1", "worker")
     target.slow_ms = 100
     try:
-        with httpx.Client(
-            base_url=f"{cluster.url}/client/v1",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        ) as client:
-            app_id, _ = make_app(client, target, health_suite(steps=15))
-            jobs = [
-                client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
-                for _ in range(6)
-            ]
-            _wait_until_running_on(client, jobs)  # on the first worker: the only one yet
+        with cluster.client(key) as client:
+            # Running on the first worker: the only one yet.
+            app_id, jobs = _start_runs(client, target, steps=15, count=6)
             cluster.spawn("worker2", "worker")
             first.send_signal(signal.SIGKILL)
             finished = [wait_for_job(client, job_id, timeout=90) for job_id in jobs]
@@ -171,17 +183,8 @@ def test_sigterm_hands_running_jobs_back_within_the_grace(
     first = cluster.spawn("worker1", "worker")
     target.slow_ms = 100
     try:
-        with httpx.Client(
-            base_url=f"{cluster.url}/client/v1",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        ) as client:
-            app_id, _ = make_app(client, target, health_suite(steps=20))
-            jobs = [
-                client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
-                for _ in range(2)
-            ]
-            _wait_until_running_on(client, jobs)
+        with cluster.client(key) as client:
+            _, jobs = _start_runs(client, target, steps=20, count=2)
             if to_a_side_thread:
                 _signal_a_side_thread(first.pid, signal.SIGTERM)
             else:
