@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import LoadTest
 from storage.pages import Page, offset_page
+from storage.scoping import in_app
 
 
 def add(session: Session, load_test: LoadTest) -> LoadTest:
@@ -17,10 +18,7 @@ def add(session: Session, load_test: LoadTest) -> LoadTest:
 
 
 def get(session: Session, org_id: str, app_id: str, load_test_id: str) -> LoadTest | None:
-    row = session.get(LoadTest, load_test_id)
-    if row is None or row.org_id != org_id or row.app_id != app_id:
-        return None
-    return row
+    return in_app(session.get(LoadTest, load_test_id), org_id, app_id)
 
 
 def by_id(session: Session, load_test_id: str) -> LoadTest | None:

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import SuiteReport, TestRun
 from storage.pages import Page, count, offset_page
+from storage.scoping import in_app
 
 
 def add_run(session: Session, run: TestRun) -> TestRun:
@@ -22,10 +23,7 @@ def add_report(session: Session, report: SuiteReport) -> SuiteReport:
 
 
 def get_run(session: Session, org_id: str, app_id: str, run_id: str) -> TestRun | None:
-    run = session.get(TestRun, run_id)
-    if run is None or run.org_id != org_id or run.app_id != app_id:
-        return None
-    return run
+    return in_app(session.get(TestRun, run_id), org_id, app_id)
 
 
 def run_of_job(session: Session, job_id: str) -> TestRun | None:

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import TestSuite
 from storage.pages import Page, count
+from storage.scoping import in_app
 
 
 def add(session: Session, suite: TestSuite) -> TestSuite:
@@ -17,9 +18,7 @@ def add(session: Session, suite: TestSuite) -> TestSuite:
 
 def get(session: Session, org_id: str, app_id: str, suite_id: str) -> TestSuite | None:
     suite = session.exec(select(TestSuite).where(TestSuite.id == suite_id)).first()
-    if suite is None or suite.org_id != org_id or suite.app_id != app_id:
-        return None
-    return suite
+    return in_app(suite, org_id, app_id)
 
 
 def page_after(
