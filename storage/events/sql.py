@@ -8,7 +8,7 @@ with its last ``seq``. An append is one short transaction of its own:
 2. an upsert of the job's head, ``last_seq = last_seq + n … RETURNING last_seq``, which
    reserves the batch's seq numbers atomically (the row lock holds other appenders of the
    job until commit, so numbers are gap-free and never reused);
-3. one multi-row insert of the events.
+3. one insert of the events, executed for the batch (`storage.events._sql_append`).
 
 Why the organization lock: ``id`` is the org-feed cursor, and PostgreSQL hands out serial
 ids at insert, not at commit, so without it a follower could pass id 10 before id 9 became
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import (
@@ -37,28 +36,25 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
     delete,
     func,
     select,
-    text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, RowMapping
 from sqlmodel import Field, SQLModel
 
 from storage.events._hub import WakeupHub, wait_for_position
+from storage.events._sql_append import DriverAppend
 from storage.events.base import (
     DEFAULT_READ_LIMIT,
+    MAX_STATUS_LENGTH,
+    MAX_TYPE_LENGTH,
     Event,
     InvalidCursor,
     NewEvent,
     utc_now_ms,
 )
 
-# Namespace of this store's advisory locks (two-key form, so it never collides with the
-# one-key locks used elsewhere, e.g. by migrations). The value is arbitrary.
-_PG_LOCK_CLASS = 5_107_001
 # Jobs deleted per retention transaction: keeps each transaction short.
 _RETENTION_CHUNK = 500
 
@@ -89,8 +85,8 @@ class JobEvent(SQLModel, table=True):
     org_id: str = Field(max_length=64)
     app_id: str | None = Field(default=None, max_length=64)
     seq: int
-    type: str = Field(max_length=100)
-    status: str = Field(max_length=32)
+    type: str = Field(max_length=MAX_TYPE_LENGTH)
+    status: str = Field(max_length=MAX_STATUS_LENGTH)
     timestamp: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     data: str = Field(sa_column=Column(Text, nullable=False), description="JSON object")
 
@@ -124,53 +120,22 @@ class SqlEventStore:
         self._hub = hub or _PROCESS_HUB
         # Stores on the same database share wake-ups; stores on different ones must not.
         self._namespace = engine.url.render_as_string(hide_password=True)
-        # Built once: constructing these per append cost more CPU than the database work.
-        self._pg = engine.dialect.name == "postgresql"
-        self._reserve = _reserve_statement(self._pg)
-        self._insert = EVENTS.insert()
-        self._newest_id = select(func.max(EVENTS.c.id)).where(
-            EVENTS.c.job_id == bindparam("job_id"),
-            EVENTS.c.seq.between(bindparam("first"), bindparam("last")),
-        )
+        self._append = DriverAppend(engine.dialect, EVENTS.c.timestamp)
 
     def append(
         self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
     ) -> list[Event]:
         if not events:
             return []
-        n = len(events)
         now = utc_now_ms()
         with self._engine.begin() as conn:
-            if self._pg:
-                conn.execute(_PG_ORG_LOCK, {"cls": _PG_LOCK_CLASS, "org": org_id})
-            head_row = {"job_id": job_id, "org_id": org_id, "last_seq": n, "updated_at": now}
-            head = conn.execute(self._reserve, head_row).one()
-            if head.org_id != org_id:
-                raise ValueError(f"job {job_id} belongs to another organization")
-            first = head.last_seq - n + 1
-            rows = [
-                {
-                    "seq": first + i,
-                    "job_id": job_id,
-                    "org_id": org_id,
-                    "app_id": app_id,
-                    "type": event.type,
-                    "status": event.status,
-                    "timestamp": now,
-                    "data": orjson.dumps(event.data).decode(),
-                }
-                for i, event in enumerate(events)
-            ]
-            # executemany without RETURNING: one prepared statement for every batch
-            # size (a multi-row INSERT ... RETURNING is a new statement per size).
-            conn.execute(self._insert, rows)
-            newest_id = conn.execute(
-                self._newest_id, {"job_id": job_id, "first": first, "last": head.last_seq}
-            ).scalar_one()
+            last_seq, newest_id = self._append.append(conn, job_id, org_id, app_id, events, now)
+        first = last_seq - len(events) + 1
         stored = [
-            Event(**(row | {"data": event.data})) for row, event in zip(rows, events, strict=True)
+            Event(first + i, job_id, org_id, app_id, event.type, event.status, now, event.data)
+            for i, event in enumerate(events)
         ]
-        self._hub.publish(self._key("job", job_id), head.last_seq)
+        self._hub.publish(self._key("job", job_id), last_seq)
         self._hub.publish(self._key("org", org_id), newest_id)
         return stored
 
@@ -278,23 +243,6 @@ class SqlEventStore:
 
     def _key(self, kind: str, ident: str) -> tuple[str, str, str]:
         return (self._namespace, kind, ident)
-
-
-_PG_ORG_LOCK = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:org))")
-
-
-def _reserve_statement(postgres: bool) -> Any:
-    """Upsert of a job's head row: adds ``last_seq`` (the batch size) to the job's last
-    seq and returns the new one, with the owning organization."""
-    insert = postgresql.insert if postgres else sqlite.insert
-    stmt = insert(HEADS)
-    return stmt.on_conflict_do_update(
-        index_elements=[HEADS.c.job_id],
-        set_={
-            "last_seq": HEADS.c.last_seq + stmt.excluded.last_seq,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    ).returning(HEADS.c.last_seq, HEADS.c.org_id)
 
 
 def _parse_cursor(cursor: str | None) -> int:
