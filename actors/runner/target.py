@@ -83,6 +83,7 @@ class TargetClient:
             trust_env=False,
             headers={"User-Agent": USER_AGENT},
         )
+        self._extensions = {"timeout": timeout.as_dict()}
 
     def authorize(self, request: OutgoingRequest) -> OutgoingRequest:
         """``request`` with the app's auth applied. A header or query parameter the step
@@ -171,9 +172,7 @@ class TargetClient:
 
     def _open(self, request: OutgoingRequest) -> httpx.Response:
         try:
-            built = self._http.build_request(
-                request.method, request.url, headers=request.headers, content=request.body
-            )
+            built = self._build(request)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise TargetError("invalid_url", f"invalid URL {request.url}: {exc}") from None
         except UnicodeError:
@@ -196,6 +195,22 @@ class TargetClient:
         if "set-cookie" in response.headers:
             self._http.cookies.extract_cookies(response)
         return response
+
+    def _build(self, request: OutgoingRequest) -> httpx.Request:
+        # What Client.build_request does for this client, without the parts it never
+        # needs (the URL is absolute, there are no client-wide query parameters, the
+        # cookie jar is copied only when it holds a cookie): a fifth of its cost.
+        built = httpx.Request(
+            request.method,
+            request.url,
+            headers=self._http.headers,
+            content=request.body,
+            extensions=self._extensions,
+        )
+        built.headers.update(request.headers)
+        if self._http.cookies:
+            self._http.cookies.set_cookie_header(built)
+        return built
 
     def _read_capped(
         self, response: httpx.Response, deadline: float, url: str
