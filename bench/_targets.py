@@ -3,13 +3,14 @@ installed, else by a minimal asyncio server answering a fixed response."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,9 +72,18 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
+def pinned_to(cpu: int | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that keeps a child process (and its own children) on one CPU,
+    or None for no pinning (``cpu`` None, or a platform without affinity)."""
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 @contextmanager
-def static_target() -> Iterator[tuple[str, str, str]]:
-    """Serve ``PAYLOAD`` at ``PATH``; yields ``(base_url, path, description)``."""
+def static_target(cpu: int | None = None) -> Iterator[tuple[str, str, str]]:
+    """Serve ``PAYLOAD`` at ``PATH``; yields ``(base_url, path, description)``.
+    With ``cpu``, the server runs on that CPU only."""
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="gauntlet-bench-"))
     workdir.chmod(0o755)  # nginx's workers may run as another user
@@ -90,7 +100,7 @@ def static_target() -> Iterator[tuple[str, str, str]]:
             script.write_text(FALLBACK_SERVER.format(payload=PAYLOAD, port=port))
             command = [sys.executable, str(script)]
             description = "asyncio fixed-response server (nginx not installed)"
-        server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(command, stderr=subprocess.DEVNULL, preexec_fn=pinned_to(cpu))
         try:
             wait_for_port(port)
             yield f"http://127.0.0.1:{port}", PATH, description

@@ -1,6 +1,7 @@
 """The run pipeline against baselines measured in the same run.
 
-    .venv/bin/python bench/runs.py [--steps 2000] [--jobs 200] [--followers 100]
+    .venv/bin/python bench/runs.py [--only a|b|c] [--steps 2000] [--rounds 7] [--no-pin]
+                                   [--jobs 200] [--followers 100]
 
 (a) steps per second of one long suite run as a job through the API (``gauntlet serve``,
     embedded) against a fast local target (nginx serving a static file when installed),
@@ -32,7 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._targets import static_target  # noqa: E402
+from bench._targets import pinned_to, static_target  # noqa: E402
 from tests.support.live_server import free_port  # noqa: E402
 from tests.support.pets_target import PetsTarget  # noqa: E402
 from tests.support.services import start_postgres, start_redis  # noqa: E402
@@ -48,7 +49,7 @@ NO_LIMIT = {
 class Server:
     """A Gauntlet process (serve or api) with a key, started from env."""
 
-    def __init__(self, env: dict[str, str], command: str = "serve") -> None:
+    def __init__(self, env: dict[str, str], command: str = "serve", cpu: int | None = None) -> None:
         self.env = env
         self.key = (
             subprocess.run(
@@ -62,7 +63,9 @@ class Server:
             .splitlines()[-1]
         )
         port = free_port()
-        self.process = subprocess.Popen([*GAUNTLET, command, "--port", str(port)], env=env)
+        self.process = subprocess.Popen(
+            [*GAUNTLET, command, "--port", str(port)], env=env, preexec_fn=pinned_to(cpu)
+        )
         self.url = f"http://127.0.0.1:{port}/client/v1"
         deadline = time.monotonic() + 30
         while True:
@@ -121,10 +124,18 @@ def _raw_loop(client: httpx.Client, url: str, steps: int) -> float:
     return steps / (time.perf_counter() - started)
 
 
-def bench_steps(steps: int, rounds: int) -> None:
+def bench_steps(steps: int, rounds: int, pin: bool) -> None:
     """Rounds alternate the baseline and Gauntlet, so that a machine whose speed drifts
-    (a shared VM) moves both alike; the median round's ratio is the figure."""
-    with static_target() as (base_url, path, description):
+    (a shared VM) moves both alike; the median round's ratio is the figure.
+
+    With ``pin``, the target runs on the last CPU and both contenders (the httpx loop in
+    this process, the Gauntlet server) on the first: each in turn gets one core, against
+    a target that has another to itself. Unpinned on a 2-core machine, the target and
+    whichever contender runs share both cores with every other thread the scheduler
+    wakes (the server has more of them), which the loop pays less for."""
+    cpus = _bench_cpus() if pin else None
+    target_cpu, contender_cpu = cpus or (None, None)
+    with static_target(target_cpu) as (base_url, path, description):
         request = {"method": "GET", "path": path}
         step = {
             "name": "get",
@@ -132,7 +143,12 @@ def bench_steps(steps: int, rounds: int) -> None:
             "assertions": [{"type": "status_code", "expected": 200}],
         }
         data = tempfile.mkdtemp(prefix="gauntlet-bench-")
-        server = Server(os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data})
+        server = Server(
+            os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data}, cpu=contender_cpu
+        )
+        everywhere = os.sched_getaffinity(0) if cpus else set()
+        if contender_cpu is not None:
+            os.sched_setaffinity(0, {contender_cpu})
         raw_rates, run_rates, wall_rates = [], [], []
         try:
             app_id, _ = server.app_with_suite(base_url, [step] * steps)
@@ -151,9 +167,16 @@ def bench_steps(steps: int, rounds: int) -> None:
                     run_rates.append(steps / (run["duration_ms"] / 1000))
         finally:
             server.stop()
+            if everywhere:  # (b) and (c) run unpinned
+                os.sched_setaffinity(0, everywhere)
     ratios = sorted(run / raw for run, raw in zip(run_rates, raw_rates, strict=True))
     walls = sorted(wall / raw for wall, raw in zip(wall_rates, raw_rates, strict=True))
-    print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted")
+    pinning = (
+        f"target on CPU {target_cpu}, both contenders on CPU {contender_cpu}"
+        if cpus
+        else "not pinned"
+    )
+    print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted; {pinning}")
     for i, (raw, run, wall) in enumerate(zip(raw_rates, run_rates, wall_rates, strict=True)):
         print(
             f"    round {i + 1}: httpx loop {raw:6.0f} req/s | Gauntlet {run:6.0f} steps/s "
@@ -163,6 +186,14 @@ def bench_steps(steps: int, rounds: int) -> None:
         f"    median ratio: inside the run {statistics.median(ratios):.2f}, "
         f"submit -> done {statistics.median(walls):.2f}"
     )
+
+
+def _bench_cpus() -> tuple[int, int] | None:
+    """(target CPU, contenders' CPU), or None where affinity cannot be set."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    available = sorted(os.sched_getaffinity(0))
+    return (available[-1], available[0]) if len(available) >= 2 else None
 
 
 NOOP_WORKER = """
@@ -355,14 +386,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3, help="(a): alternating rounds")
+    parser.add_argument("--rounds", type=int, default=7, help="(a): alternating rounds")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="(a): leave CPU placement to the scheduler"
+    )
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     if args.only in (None, "a"):
-        bench_steps(args.steps, args.rounds)
+        bench_steps(args.steps, args.rounds, pin=not args.no_pin)
     if args.only in (None, "b"):
         bench_jobs(args.jobs, args.threads)
     if args.only in (None, "c"):
