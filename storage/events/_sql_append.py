@@ -1,9 +1,10 @@
 """The SQL event store's append, at the database driver's level.
 
 A run appends one event per step, so this is the hottest write Gauntlet has. Through
-SQLAlchemy's statement layer a 20-event batch cost ~600 µs on SQLite, about half of it
-binding parameters row by row (and formatting the same timestamp 20 times); the same
-statements sent on the driver's cursor cost ~400 µs (bench notes in docs/benchmarks.md).
+SQLAlchemy's statement layer a 20-event batch on SQLite spent about as long binding
+parameters row by row (formatting the same timestamp 20 times) as the database spent on
+it; sent on the driver's cursor, the same statements took p50 467 µs instead of 838 µs
+(docs/benchmarks.md).
 The transaction and the pooled connection stay SQLAlchemy's; only the three statements
 go straight to the cursor. The statements are written for the two dialects the store
 supports, with the drivers' own placeholders (sqlite3 ``?``, psycopg ``%s``).
