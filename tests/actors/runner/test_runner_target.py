@@ -88,6 +88,26 @@ def test_a_header_set_by_the_step_wins_over_the_app_auth(base_url: str) -> None:
     assert echoed(response)["headers"]["authorization"] == "Bearer wrong"
 
 
+def test_the_runner_user_agent_is_sent_unless_the_step_sets_its_own(
+    client: TargetClient, base_url: str
+) -> None:
+    default = echoed(get(client, f"{base_url}/echo"))["headers"]
+    own = echoed(get(client, f"{base_url}/echo", headers={"User-Agent": "suite/2"}))["headers"]
+
+    assert default["user-agent"].startswith("gauntlet-runner/")
+    assert own["user-agent"] == "suite/2"
+
+
+def test_a_cookie_header_set_by_the_step_wins_over_the_cookie_jar(
+    client: TargetClient, base_url: str
+) -> None:
+    get(client, f"{base_url}/cookie/set")
+
+    response = get(client, f"{base_url}/cookie/get", headers={"Cookie": "session=mine"})
+
+    assert echoed(response)["cookie"] == "session=mine"
+
+
 def test_cookies_set_by_the_target_are_sent_back_by_the_same_client(
     client: TargetClient, base_url: str
 ) -> None:

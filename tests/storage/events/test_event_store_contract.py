@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from storage.events import EventStore, InvalidCursor, NewEvent
+from storage.events.base import MAX_STATUS_LENGTH, MAX_TYPE_LENGTH
 from tests.storage.events.helpers import OpenStore, events, new_id, run, until
 
 
@@ -29,6 +30,18 @@ def test_batch_append_gets_consecutive_seqs_and_returns_what_is_stored(store: Ev
     assert [e.data for e in batch] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert all((e.job_id, e.org_id, e.app_id) == (job, org, app) for e in batch)
     assert store.read(job, after=2) == batch
+
+
+def test_the_longest_type_and_status_an_event_may_have_are_stored_whole(
+    store: EventStore,
+) -> None:
+    job, org = new_id("job"), new_id("org")
+    longest = NewEvent(type="t" * MAX_TYPE_LENGTH, status="S" * MAX_STATUS_LENGTH)
+
+    store.append(job, org, None, [longest])
+
+    [stored] = store.read(job)
+    assert (stored.type, stored.status) == (longest.type, longest.status)
 
 
 def test_empty_batch_stores_nothing(store: EventStore) -> None:
