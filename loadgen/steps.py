@@ -18,10 +18,16 @@ from actors.runner.auth import AnyAuth, auth_headers, auth_query
 from actors.runner.extract import extract_all
 from actors.runner.noise import Noise, parse_noise
 from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest, add_query, build_request
+from actors.runner.prepare import (
+    OutgoingRequest,
+    add_query,
+    build_request,
+    is_templated,
+    render_assertions,
+)
 from actors.runner.results import AssertionResult
 from actors.runner.suite import StatusCodeAssertion, Step, Suite
-from actors.runner.templating import TemplateError, has_placeholder, placeholders, render
+from actors.runner.templating import TemplateError, placeholders
 
 # Marks a Locust error entry as a step that was not sent (see loadgen.protocol.SkippedEntry).
 SKIP_PREFIX = "step skipped: "
@@ -65,9 +71,9 @@ class CompiledStep:
     def of(cls, step: Step, base_url: str, auth: AnyAuth | None) -> CompiledStep:
         expected = [getattr(a, "expected", None) for a in step.assertions]
         request = step.request.model_dump()
-        templated_assertions = any(_templated(value) for value in expected)
+        templated_assertions = any(is_templated(value) for value in expected)
         fixed = None
-        if not templated_assertions and not _templated(request):
+        if not templated_assertions and not is_templated(request):
             # Nothing to render (not even a {{$uuid}}): build the request once, not on
             # every replay. This is most of what separates us from a bare Locust user.
             built = authorize(build_request(step.request, {}, base_url), auth)
@@ -179,17 +185,10 @@ class Replay:
         return None
 
     def _assertions(self, step: CompiledStep) -> Sequence[AnyAssertion]:
-        # Expected values may use variables ("$.id eq {{petId}}"), as in a run; only
-        # string values holding a placeholder are rendered.
+        # As in a run; skipped outright when no expected value holds a placeholder.
         if not step.templated_assertions:
             return step.step.assertions
-        rendered: list[AnyAssertion] = []
-        for assertion in step.step.assertions:
-            expected = getattr(assertion, "expected", None)
-            if _templated(expected):
-                assertion = assertion.model_copy(update={"expected": render(expected, self.scope)})
-            rendered.append(assertion)
-        return rendered
+        return render_assertions(step.step.assertions, self.scope)
 
 
 def authorize(request: OutgoingRequest, auth: AnyAuth | None) -> OutgoingRequest:
@@ -210,16 +209,6 @@ def authorize(request: OutgoingRequest, auth: AnyAuth | None) -> OutgoingRequest
 def host_of(url: str) -> str:
     """The host part of an absolute URL (lower-case, no port)."""
     return (urlsplit(url).hostname or "").lower()
-
-
-def _templated(value: Any) -> bool:
-    if isinstance(value, str):
-        return has_placeholder(value)
-    if isinstance(value, list):
-        return any(_templated(item) for item in value)
-    if isinstance(value, dict):
-        return any(_templated(item) for item in value.values())
-    return False
 
 
 def failure_message(result: AssertionResult) -> str:

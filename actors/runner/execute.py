@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 import structlog
 
-from actors.runner.assertions import AnyAssertion, evaluate_all
+from actors.runner.assertions import evaluate_all
 from actors.runner.errors import TargetError
 from actors.runner.extract import extract_all
 from actors.runner.masking import Masker
 from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest, build_request
+from actors.runner.prepare import OutgoingRequest, build_request, render_assertions
 from actors.runner.results import (
     RecordedRequest,
     RecordedResponse,
@@ -29,7 +29,7 @@ from actors.runner.results import (
     count_steps,
 )
 from actors.runner.suite import Step, Suite
-from actors.runner.templating import TemplateError, has_placeholder, placeholders, render
+from actors.runner.templating import TemplateError, placeholders
 
 log = structlog.get_logger(__name__)
 
@@ -168,7 +168,7 @@ def _run_step(
         return finish(error=message, error_kind="missing_variable")
     try:
         outgoing = build_request(step.request, scope, base_url)
-        assertions = _render_assertions(step.assertions, scope)
+        assertions = render_assertions(step.assertions, scope)
     except TemplateError as exc:
         return finish(error=f"template error: {exc}", error_kind="template")
     masker = client.masker
@@ -205,30 +205,6 @@ def _blocked_by(step: Step, unextracted: Mapping[str, int]) -> str | None:
             if candidate in unextracted:
                 return candidate
     return None
-
-
-def _render_assertions(
-    assertions: Sequence[AnyAssertion], scope: Mapping[str, Any]
-) -> list[AnyAssertion]:
-    # Expected values may use variables too ("$.id eq {{petId}}"); only string values
-    # holding a placeholder are rendered, so plain regexes and values stay untouched.
-    rendered: list[AnyAssertion] = []
-    for assertion in assertions:
-        expected = getattr(assertion, "expected", None)
-        if _templated(expected):
-            assertion = assertion.model_copy(update={"expected": render(expected, scope)})
-        rendered.append(assertion)
-    return rendered
-
-
-def _templated(value: Any) -> bool:
-    if isinstance(value, str):
-        return has_placeholder(value)
-    if isinstance(value, list):
-        return any(_templated(item) for item in value)
-    if isinstance(value, dict):
-        return any(_templated(item) for item in value.values())
-    return False
 
 
 def _record_request(request: OutgoingRequest, masker: Masker) -> RecordedRequest:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from actors.runner.suite import Request
-from actors.runner.templating import render, to_text
+from actors.runner.suite import AnyAssertion, Request
+from actors.runner.templating import has_placeholder, render, to_text
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
@@ -120,3 +120,28 @@ def _multipart(fields: Mapping[str, Any]) -> tuple[bytes, str]:
         )
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"{_MULTIPART}; boundary={boundary}"
+
+
+def render_assertions(
+    assertions: Sequence[AnyAssertion], scope: Mapping[str, Any]
+) -> list[AnyAssertion]:
+    """Expected values may use variables too ("$.id eq {{petId}}"); only string values
+    holding a placeholder are rendered, so plain regexes and values stay untouched."""
+    rendered: list[AnyAssertion] = []
+    for assertion in assertions:
+        expected = getattr(assertion, "expected", None)
+        if is_templated(expected):
+            assertion = assertion.model_copy(update={"expected": render(expected, scope)})
+        rendered.append(assertion)
+    return rendered
+
+
+def is_templated(value: Any) -> bool:
+    """Whether ``value`` (a string, or lists and objects of them) holds a placeholder."""
+    if isinstance(value, str):
+        return has_placeholder(value)
+    if isinstance(value, list):
+        return any(is_templated(item) for item in value)
+    if isinstance(value, dict):
+        return any(is_templated(item) for item in value.values())
+    return False
