@@ -58,14 +58,7 @@ class Resolver:
 
         Raises :class:`RefError` on a missing target, an external reference or a loop.
         """
-        seen: list[str] = []
-        while is_ref(node):
-            ref = node["$ref"]
-            if ref in seen or len(seen) >= MAX_REF_CHAIN:
-                raise RefError(f"$ref {ref!r} refers to itself")
-            seen.append(ref)
-            node = self.lookup(ref)
-        return node
+        return self.deref_named(node)[0] if is_ref(node) else node
 
     def deref_named(self, node: Any) -> tuple[Any, str | None]:
         """Like :meth:`deref`, also giving the last reference followed (None if none):
