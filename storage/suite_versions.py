@@ -98,18 +98,7 @@ def record_replacement(
 ) -> None:
     """Before ``suite`` is replaced by ``body_json`` (and its version bumped by one by the
     caller): keep the version it has now and record the one it is about to get."""
-    ensure_current(session, suite)
-    session.add(
-        SuiteVersion(
-            suite_id=suite.id,
-            org_id=suite.org_id,
-            app_id=suite.app_id,
-            version=suite.version + 1,
-            body_json=body_json,
-            reason=reason,
-        )
-    )
-    session.flush()
+    _add_next_version(session, suite, body_json, reason)
 
 
 def commit_version(
@@ -146,17 +135,25 @@ def commit_version(
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     # ``suite`` still holds the body it had before the UPDATE (not synchronized).
+    _add_next_version(session, suite, body_json, reason, job_id)
+    return new_version
+
+
+def _add_next_version(
+    session: Session, suite: TestSuite, body_json: str, reason: str, job_id: str | None = None
+) -> None:
+    """Keep the version ``suite`` has now (if not kept yet) and record ``body_json`` as
+    the one after it."""
     ensure_current(session, suite)
     session.add(
         SuiteVersion(
             suite_id=suite.id,
             org_id=suite.org_id,
             app_id=suite.app_id,
-            version=new_version,
+            version=suite.version + 1,
             body_json=body_json,
             reason=reason,
             job_id=job_id,
         )
     )
     session.flush()
-    return new_version
