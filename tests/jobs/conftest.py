@@ -79,7 +79,9 @@ def wait_for_job(client: httpx.Client, job_id: str, timeout: float = 30) -> dict
     """Poll with a deadline until the job is terminal; the job."""
     deadline = time.monotonic() + timeout
     while True:
-        job = client.get(f"/jobs/{job_id}").json()["data"]
+        response = client.get(f"/jobs/{job_id}")
+        assert response.status_code == 200, response.text  # e.g. a 429 from the limiter
+        job = response.json()["data"]
         if job["job_status"] in TERMINAL:
             return job
         assert time.monotonic() < deadline, f"job still {job['job_status']}"

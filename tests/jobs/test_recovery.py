@@ -44,7 +44,13 @@ def test_restarted_embedded_server_recovers_queued_and_running_jobs(
     tmp_path: Path, target: PetsTarget
 ) -> None:
     # Always the embedded deployment: this is its recovery (scaled: test_scaled_workers).
-    settings = Settings(data_dir=tmp_path, job_lease_seconds=30)
+    # Jobs are polled every 50 ms (wait_for_job): no rate limit in the way.
+    settings = Settings(
+        data_dir=tmp_path,
+        job_lease_seconds=30,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=100_000,
+    )
     runtime = build_runtime(settings)
     with Session(runtime.engine) as session:
         key = key_service.create_for_org_name(

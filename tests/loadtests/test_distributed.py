@@ -27,7 +27,14 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def distributed(tmp_path: Path) -> Iterator[tuple[httpx.Client, int]]:
     port = free_port()
-    settings = Settings(data_dir=tmp_path, load_workers=2, load_master_port=port)
+    # The job is polled every 50 ms for as long as the workers take to join: no limit.
+    settings = Settings(
+        data_dir=tmp_path,
+        load_workers=2,
+        load_master_port=port,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=100_000,
+    )
     runtime = build_runtime(settings)
     server = LiveServer(create_app(settings, runtime, embedded_workers=True)).start()
     with Session(runtime.engine) as session:
