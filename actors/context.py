@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from actors.runner.hostpolicy import DEFAULT_DENIED, HostPolicy
-from actors.runner.target import TargetClient
-from orchestrator.settings import Settings
+from core.settings import Settings
+from runner.hostpolicy import DEFAULT_DENIED, HostPolicy
+from runner.target import TargetClient
 from storage.events import EventStore
 
 

@@ -13,7 +13,7 @@ from actors.broker import Dispatcher
 from actors.context import WorkerContext
 from actors.declare import declare_actors
 from actors.reaper import Reaper
-from orchestrator.settings import Settings
+from core.settings import Settings
 from storage import job_states
 from storage.db import session_scope
 from storage.events import EventStore

@@ -39,10 +39,10 @@ def serve(port: int, org_id: str) -> None:
     import uvicorn
     from sqlmodel import Session
 
+    from core.settings import get_settings
     from orchestrator.app import create_app
     from orchestrator.logging import configure_logging
     from orchestrator.services import apps as app_service
-    from orchestrator.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -138,7 +138,7 @@ def main() -> None:
                 sys.executable,
                 "-c",
                 "from sqlmodel import Session; from orchestrator.runtime import build_runtime;"
-                "from orchestrator.settings import get_settings; from storage.orgs import get_or_create;"
+                "from core.settings import get_settings; from storage.orgs import get_or_create;"
                 "rt = build_runtime(get_settings()); s = Session(rt.engine); print(get_or_create(s, 'bench')[0].id)",
             ],
             env=env,

@@ -12,9 +12,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from actors.runner.auth import TargetAuth
-from actors.runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED
-from actors.runner.suite import Suite
 from loadgen.protocol import (
     DriverLine,
     EndpointStats,
@@ -29,6 +26,9 @@ from loadgen.protocol import (
     parse_line,
 )
 from loadgen.worker import DEFAULT_MASTER_PORT
+from runner.auth import TargetAuth
+from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED
+from runner.suite import Suite
 
 Profile = Literal["constant", "ramp", "spike", "step"]
 ThresholdMetric = Literal[
@@ -84,7 +84,7 @@ class LoadConfig(_Strict):
     )
     allowed_hosts: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED),
-        description="Host policy (see actors.runner.hostpolicy), from the service's settings.",
+        description="Host policy (see runner.hostpolicy), from the service's settings.",
     )
     denied_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_DENIED))
     expect_workers: int = Field(

@@ -57,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     import locust  # noqa: F401  (first: patches the standard library with gevent)
     from pydantic import ValidationError
 
-    from actors.runner.auth import secrets_of
-    from actors.runner.masking import Masker
     from loadgen.config import ErrorLine, LoadConfig
     from loadgen.session import LineWriter, run
+    from runner.auth import secrets_of
+    from runner.masking import Masker
 
     emit = LineWriter(sys.stdout)
     try:

@@ -29,9 +29,9 @@ from typing import IO
 
 from pydantic import ValidationError
 
-from actors.runner.auth import secrets_of
-from actors.runner.masking import Masker
 from loadgen.config import ErrorLine, LoadConfig, LoadReport, ReportLine, StatsLine, parse_line
+from runner.auth import secrets_of
+from runner.masking import Masker
 
 Line = StatsLine | ReportLine | ErrorLine
 # The driver promises its report within 2 s of SIGTERM; past this it is killed.

@@ -14,15 +14,15 @@ from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner, Runner
 from pydantic import BaseModel
 
-from actors.runner.auth import secrets_of
-from actors.runner.hostpolicy import HostPolicy
-from actors.runner.masking import Masker
 from loadgen.config import ErrorLine, LoadConfig, ReportLine
 from loadgen.distributed import push_config, wait_for_workers
 from loadgen.sampler import Sampler
 from loadgen.shapes import shape_for
 from loadgen.steps import host_of
 from loadgen.users import HostGate, build_user_class
+from runner.auth import secrets_of
+from runner.hostpolicy import HostPolicy
+from runner.masking import Masker
 
 EXIT_BAD_INPUT = 2
 EXIT_CANNOT_RUN = 3

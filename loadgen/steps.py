@@ -13,21 +13,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from actors.runner.assertions import AnyAssertion, evaluate_all
-from actors.runner.auth import AnyAuth, auth_headers, auth_query
-from actors.runner.extract import extract_all
-from actors.runner.noise import Noise, parse_noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import (
+from runner.assertions import AnyAssertion, evaluate_all
+from runner.auth import AnyAuth, auth_headers, auth_query
+from runner.extract import extract_all
+from runner.noise import Noise, parse_noise
+from runner.observed import ObservedResponse
+from runner.prepare import (
     OutgoingRequest,
     add_query,
     build_request,
     is_templated,
     render_assertions,
 )
-from actors.runner.results import AssertionResult
-from actors.runner.suite import StatusCodeAssertion, Step, Suite
-from actors.runner.templating import TemplateError, placeholders
+from runner.results import AssertionResult
+from runner.suite import StatusCodeAssertion, Step, Suite
+from runner.templating import TemplateError, placeholders
 
 # Marks a Locust error entry as a step that was not sent (see loadgen.protocol.SkippedEntry).
 SKIP_PREFIX = "step skipped: "

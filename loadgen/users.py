@@ -20,10 +20,6 @@ from locust.contrib.fasthttp import ResponseContextManager
 from locust.env import Environment
 from locust.stats import StatsError
 
-from actors.runner.auth import AnyAuth, secrets_of
-from actors.runner.hostpolicy import HostPolicy
-from actors.runner.masking import Masker
-from actors.runner.observed import ObservedResponse
 from loadgen.config import LoadConfig
 from loadgen.steps import (
     SKIP_PREFIX,
@@ -35,6 +31,10 @@ from loadgen.steps import (
     StepSkipped,
     host_of,
 )
+from runner.auth import AnyAuth, secrets_of
+from runner.hostpolicy import HostPolicy
+from runner.masking import Masker
+from runner.observed import ObservedResponse
 
 USER_CLASS_NAME = "SuiteUser"
 

@@ -10,6 +10,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from core.settings import Settings, get_settings
 from orchestrator.api import (
     apps,
     company,
@@ -27,7 +28,6 @@ from orchestrator.envelope import install_error_handlers
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.runtime import Runtime, build_runtime
 from orchestrator.services import keys as key_service
-from orchestrator.settings import Settings, get_settings
 from storage.db import session_scope
 
 API_ROUTERS = (

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
+from core.errors import GauntletError
+from core.settings import get_settings
 from orchestrator.auth.principal import SCOPES
 from orchestrator.cli_suites import generate, suites_app
-from orchestrator.errors import GauntletError
 from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.logging import configure_logging
-from orchestrator.settings import get_settings
 
 app = typer.Typer(
     help="Gauntlet: API test suites and load tests, as jobs.",
@@ -65,7 +65,7 @@ def worker(
 ) -> None:
     """Execute jobs from the Redis broker (scaled deployment). SIGTERM hands running jobs
     back to the queue within GAUNTLET_WORKER_SHUTDOWN_GRACE_SECONDS."""
-    from actors.worker_process import run_worker, supervise
+    from orchestrator.worker_process import run_worker, supervise
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from actors.generate import DEFAULT_MAX_TEST_SUITES
-from orchestrator.settings import get_settings
+from core.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -93,7 +93,7 @@ def export(
 ) -> None:
     """Write each suite of the app as <name>.yaml into --out. File names are stable, so
     exports of an unchanged app are identical; other files there are left alone."""
-    from orchestrator.errors import GauntletError
+    from core.errors import GauntletError
     from orchestrator.services.suite_files import export_app
 
     try:
@@ -117,7 +117,7 @@ def import_(
     the app's replaces it (version + 1), the others are created. Every file is validated
     first; on any error nothing is imported and each faulty file and field is listed
     (exit 2)."""
-    from orchestrator.errors import GauntletError
+    from core.errors import GauntletError
     from orchestrator.services.suite_files import (
         SuiteFilesInvalid,
         import_suites,

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from core.errors import AuthenticationRequired, InsufficientScope
 from orchestrator.auth.principal import Principal
-from orchestrator.errors import AuthenticationRequired, InsufficientScope
 from orchestrator.runtime import Runtime
 
 

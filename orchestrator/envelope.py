@@ -12,11 +12,25 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from core.errors import (
+    AuthenticationRequired,
+    Conflict,
+    GauntletError,
+    InsufficientScope,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from orchestrator.context import request_id
-from orchestrator.errors import GauntletError, ValidationFailed
 
 T = TypeVar("T")
 log = structlog.get_logger("gauntlet.api")
@@ -102,7 +116,32 @@ def ok_page(
     return json_response({"data": _dump(items), "meta": meta}, 200)
 
 
-def error_response(
+# The one table from error class to (HTTP status, public code). Subclasses inherit their
+# parent's entry, so a new error needs a line here only when it has its own code.
+ERROR_STATUS: dict[type[GauntletError], tuple[int, str]] = {
+    GauntletError: (500, "INTERNAL_ERROR"),
+    ValidationFailed: (400, "VALIDATION_ERROR"),
+    AuthenticationRequired: (401, "AUTHENTICATION_REQUIRED"),
+    InsufficientScope: (403, "INSUFFICIENT_SCOPE"),
+    NotFound: (404, "RESOURCE_NOT_FOUND"),
+    MethodNotAllowed: (405, "METHOD_NOT_ALLOWED"),
+    Conflict: (409, "CONFLICT"),
+    PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    RateLimited: (429, "RATE_LIMITED"),
+    ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
+}
+
+
+def status_and_code(exc: GauntletError) -> tuple[int, str]:
+    """The HTTP status and public code of ``exc``: its class's entry, else its nearest
+    ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return ERROR_STATUS[GauntletError]
+
+
+def _envelope(
     code: str,
     message: str,
     status: int,
@@ -114,6 +153,24 @@ def error_response(
     if details:
         error["details"] = details
     return json_response({"error": error, "meta": _meta()}, status, headers)
+
+
+def error_response(
+    exc: GauntletError,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error envelope for ``exc``: every error answer of the service is built here,
+    by the exception handlers and by the middleware alike. ``retry_after_s`` becomes
+    ``Retry-After``."""
+    status, code = status_and_code(exc)
+    if details is None and isinstance(exc, ValidationFailed) and exc.field:
+        details = [{"field": exc.field, "message": exc.reason}]
+    all_headers = dict(headers or {})
+    if exc.retry_after_s is not None:
+        all_headers["Retry-After"] = str(max(1, exc.retry_after_s))
+    return _envelope(code, exc.message, status, headers=all_headers, details=details)
 
 
 # Tags pydantic inserts into an error location for a discriminated union member; they
@@ -183,40 +240,50 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GauntletError)
     async def _gauntlet(_request: Request, exc: GauntletError) -> Response:
-        details = None
-        if isinstance(exc, ValidationFailed) and exc.field:
-            details = [{"field": exc.field, "message": exc.reason}]
-        return error_response(
-            exc.code, exc.message, exc.status, headers=exc.headers, details=details
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> Response:
         details = validation_details(list(exc.errors()))
-        return error_response(
-            "VALIDATION_ERROR", _validation_message(details), 400, details=details
-        )
+        return error_response(ValidationFailed(_validation_message(details)), details=details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
-        if isinstance(exc.__cause__, GauntletError):
-            # FastAPI wraps errors raised while reading the body (e.g. the size cap of a
-            # chunked upload) in a 400; answer with the original error instead.
-            cause = exc.__cause__
-            return error_response(cause.code, cause.message, cause.status, headers=cause.headers)
-        if exc.status_code == 404:
-            return error_response("RESOURCE_NOT_FOUND", "no such route", 404)
-        if exc.status_code == 405:
-            return error_response(
-                "METHOD_NOT_ALLOWED", "method not allowed on this route", 405, headers=exc.headers
-            )
-        code = "VALIDATION_ERROR" if 400 <= exc.status_code < 500 else "INTERNAL_ERROR"
-        return error_response(code, str(exc.detail), exc.status_code, headers=exc.headers)
+        # A 405 keeps Starlette's ``Allow`` header.
+        return error_response(from_http_exception(exc), headers=exc.headers)
+
+
+def from_http_exception(exc: StarletteHTTPException) -> GauntletError:
+    """Starlette's own HTTP errors (unknown route, wrong method, unreadable body) as ours."""
+    if isinstance(exc.__cause__, GauntletError):
+        # FastAPI wraps errors raised while reading the body (e.g. the size cap of a
+        # chunked upload) in a 400; answer with the original error instead.
+        return exc.__cause__
+    if exc.status_code == 404:
+        return NotFound("no such route")
+    if exc.status_code == 405:
+        return MethodNotAllowed("method not allowed on this route")
+    if 400 <= exc.status_code < 500:
+        return ValidationFailed(str(exc.detail))
+    return GauntletError(str(exc.detail))
+
+
+def as_gauntlet_error(exc: BaseException) -> GauntletError | None:
+    """``exc`` as the error a client should see: itself when it is ours, a
+    ``ServiceUnavailable`` when a dependency is unreachable (the database, Redis), None
+    for anything unexpected (a 500)."""
+    if isinstance(exc, GauntletError):
+        return exc
+    if isinstance(exc, OperationalError):
+        return ServiceUnavailable("the database is unavailable; retry shortly")
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        return ServiceUnavailable("Redis is unavailable; retry shortly")
+    return None
 
 
 def internal_error_response() -> Response:
     """The 500 envelope: the request id to quote, never a stack trace."""
     rid = request_id()
     return error_response(
-        "INTERNAL_ERROR", f"internal error; quote request id {rid} when reporting it", 500
+        GauntletError(f"internal error; quote request id {rid} when reporting it")
     )

@@ -15,14 +15,20 @@ from collections.abc import Callable
 
 import anyio
 import structlog
-from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.errors import (
+    AuthenticationRequired,
+    GauntletError,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from orchestrator.auth.cache import PrincipalCache
 from orchestrator.auth.principal import Principal
 from orchestrator.context import new_request_id, set_request_id
-from orchestrator.envelope import error_response, internal_error_response
-from orchestrator.errors import PayloadTooLarge, ValidationFailed
+from orchestrator.envelope import as_gauntlet_error, error_response, internal_error_response
 from orchestrator.nul import NUL_MESSAGE, BodyNulScanner, url_has_nul
 from orchestrator.ratelimit import RateDecision, RateLimiter
 
@@ -70,21 +76,15 @@ class RequestContextMiddleware:
             if url_has_nul(scope.get("path", ""), scope.get("query_string", b"")):
                 raise ValidationFailed(NUL_MESSAGE)
             await self.app(scope, self._limited(receive), send_with_id)
-        except (PayloadTooLarge, ValidationFailed) as exc:
+        except Exception as exc:
+            error = as_gauntlet_error(exc)
+            if error is None:
+                log.exception("http.unhandled_error", path=scope.get("path"))
+            elif isinstance(error, ServiceUnavailable):
+                log.warning("http.service_unavailable", path=scope.get("path"), reason=str(exc))
             if not status_holder["started"]:
-                await error_response(exc.code, exc.message, exc.status)(
-                    scope, receive, send_with_id
-                )
-        except OperationalError:
-            log.exception("http.database_unavailable", path=scope.get("path"))
-            if not status_holder["started"]:
-                await error_response(
-                    "SERVICE_UNAVAILABLE", "the database is unavailable; retry shortly", 503
-                )(scope, receive, send_with_id)
-        except Exception:
-            log.exception("http.unhandled_error", path=scope.get("path"))
-            if not status_holder["started"]:
-                await internal_error_response()(scope, receive, send_with_id)
+                response = internal_error_response() if error is None else error_response(error)
+                await response(scope, receive, send_with_id)
         finally:
             log.info(
                 "http.request",
@@ -122,8 +122,6 @@ def rate_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
         (b"x-ratelimit-remaining", str(decision.remaining).encode()),
         (b"x-ratelimit-reset", str(decision.reset_after_s).encode()),
     ]
-    if not decision.allowed:
-        headers.append((b"retry-after", str(max(1, decision.retry_after_s)).encode()))
     return headers
 
 
@@ -168,31 +166,36 @@ class ApiGuardMiddleware:
         if scope["type"] != "http" or not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await self.app(scope, receive, send)
             return
+        rate: list[tuple[bytes, bytes]] = []
+        try:
+            principal = await self._admit(scope, rate)
+        except GauntletError as exc:
+            await error_response(exc)(scope, receive, _with_headers(send, rate))
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        _treat_body_as_json(scope)
+        structlog.contextvars.bind_contextvars(org_id=principal.org_id, key_id=principal.key_id)
+        await self.app(scope, receive, _with_headers(send, rate))
+
+    async def _admit(self, scope: Scope, rate: list[tuple[bytes, bytes]]) -> Principal:
+        """The request's principal; puts the rate-limit headers in ``rate``. Raises
+        ``RateLimited``, ``AuthenticationRequired`` or ``ServiceUnavailable``."""
         raw = bearer_or_api_key(scope)
         checked = self._check_without_io(raw, _client(scope)) if self.limiter_is_local else None
         if checked is None:
             checked = await anyio.to_thread.run_sync(self._check, raw, _client(scope))
         principal, decision = checked
-        headers = rate_headers(decision)
+        rate.extend(rate_headers(decision))
         if not decision.allowed:
-            retry = str(max(1, decision.retry_after_s))
-            response = error_response("RATE_LIMITED", f"too many requests; retry in {retry} s", 429)
-            await response(scope, receive, _with_headers(send, headers))
-            return
+            retry = max(1, decision.retry_after_s)
+            raise RateLimited(f"too many requests; retry in {retry} s", retry_after_s=retry)
         if principal is None:
-            message = (
+            raise AuthenticationRequired(
                 "an API key is required (Authorization: Bearer gnt_... or X-API-Key)"
                 if not raw
                 else "the API key is invalid, revoked or expired"
             )
-            await error_response("AUTHENTICATION_REQUIRED", message, 401)(
-                scope, receive, _with_headers(send, headers)
-            )
-            return
-        scope.setdefault("state", {})["principal"] = principal
-        _treat_body_as_json(scope)
-        structlog.contextvars.bind_contextvars(org_id=principal.org_id, key_id=principal.key_id)
-        await self.app(scope, receive, _with_headers(send, headers))
+        return principal
 
     def _check_without_io(
         self, raw: str | None, client: str

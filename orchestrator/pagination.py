@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 MAX_PAGE = 100
 # Beyond any real listing, and within a 64-bit SQL integer.

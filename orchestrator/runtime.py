@@ -9,13 +9,13 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from actors.broker import Dispatcher, build_broker
+from core.settings import Settings
 from orchestrator.auth.cache import PrincipalCache, RevocationChannel
 from orchestrator.ratelimit import RateLimiter, build_rate_limiter
-from orchestrator.services.event_tail import TailRegistry
-from orchestrator.settings import Settings
 from storage import orgs
 from storage.db import build_engine, session_scope
 from storage.events import EventStore, build_event_store
+from storage.events.tail import TailRegistry
 from storage.migrate import upgrade
 
 # Requests without a valid key share a bucket per client address, this many times

@@ -18,7 +18,7 @@ import yaml
 
 from actors.generate._coerce import as_dict
 from actors.generate.swagger2 import convert_swagger2
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 # Parsing is the only step whose cost grows with the raw text; beyond this the caller
 # (API, job) should have refused the upload already. 64 MiB leaves room for GitHub-size

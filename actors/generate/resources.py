@@ -13,7 +13,7 @@ from typing import Any
 from actors.generate.operations import Operation
 from actors.generate.refs import RefError, Resolver
 from actors.generate.schemaview import SchemaView
-from actors.runner import jsonpath
+from runner import jsonpath
 
 _BODY_POINTER = re.compile(r"^\$response\.body#(/.*)?$")
 

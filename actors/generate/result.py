@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from actors.runner.suite import Suite
+from runner.suite import Suite
 
 CaseKind = Literal["flow", "positive", "negative"]
 

@@ -27,7 +27,7 @@ from actors.generate import (
 from actors.jobs.generate_check import CandidateChecker, path_prefix, with_prefix
 from actors.jobs.generate_history import GenerationTally
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement
-from actors.runner.suite import suite_to_dict
+from runner.suite import suite_to_dict
 from storage import apps as app_rows
 from storage import generations as generation_rows
 from storage import suites as suite_rows

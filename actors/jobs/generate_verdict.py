@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from actors.coverage import PathMatcher, compute_coverage
-from actors.runner.results import StepResult, SuiteResult
-from actors.runner.suite import StatusCodeAssertion, Suite
+from runner.results import StepResult, SuiteResult
+from runner.suite import StatusCodeAssertion, Suite
 
 CONTRADICTS_SPEC = "contradicts-spec"
 # A reason quotes at most this much of an assertion's own explanation.

@@ -13,10 +13,10 @@ import time
 
 from actors.engine import JobExecution, Outcome
 from actors.jobs.suites import load_inputs
-from actors.runner.hostpolicy import DEFAULT_DENIED
 from loadgen.config import LoadConfig, Threshold
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
+from runner.hostpolicy import DEFAULT_DENIED
 from storage import load_tests as load_rows
 from storage.db import session_scope
 

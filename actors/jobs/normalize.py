@@ -18,9 +18,9 @@ from typing import Any
 
 from actors.engine import JobExecution, Outcome
 from actors.normalize import Change, Samples, normalize_suite, resend
-from actors.runner.results import StepResult
-from actors.runner.suite import Suite, suite_to_dict
-from actors.runner.target import TargetClient
+from runner.results import StepResult
+from runner.suite import Suite, suite_to_dict
+from runner.target import TargetClient
 from storage import apps as app_rows
 from storage import runs as run_rows
 from storage import suite_versions

@@ -17,8 +17,8 @@ from pydantic import TypeAdapter
 
 from actors.engine import JobExecution, Outcome
 from actors.jobs.suites import LoadedSuite, load_inputs
-from actors.runner import explain, run_suite
-from actors.runner.results import StepResult, SuiteResult
+from runner import explain, run_suite
+from runner.results import StepResult, SuiteResult
 from storage import runs as run_rows
 from storage.db import session_scope
 from storage.models import SuiteReport, TestRun

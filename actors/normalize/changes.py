@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from actors.runner.compare import show
-from actors.runner.suite import (
+from runner.compare import show
+from runner.suite import (
     AnyAssertion,
     HeaderAssertion,
     JsonPathAssertion,

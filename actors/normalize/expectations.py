@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.schema_widen import CannotWiden, widen
-from actors.runner import jsonpath
-from actors.runner.assertions import not_json_reason
-from actors.runner.compare import is_number, json_equal, json_type, show
-from actors.runner.noise import Noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.suite import (
+from runner import jsonpath
+from runner.assertions import not_json_reason
+from runner.compare import is_number, json_equal, json_type, show
+from runner.noise import Noise
+from runner.observed import ObservedResponse
+from runner.suite import (
     BodyAssertion,
     HeaderAssertion,
     JsonPathAssertion,
@@ -29,7 +29,7 @@ from actors.runner.suite import (
     SchemaAssertion,
     StatusCodeAssertion,
 )
-from actors.runner.templating import placeholders
+from runner.templating import placeholders
 
 Parts = tuple[str | int, ...]
 _PRESENCE = ("exists", "not_exists")

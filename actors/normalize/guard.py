@@ -14,10 +14,10 @@ from typing import Any
 
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.schema_widen import accepts_anything
-from actors.runner import jsonpath
-from actors.runner.masking import MASK
-from actors.runner.noise import Noise
-from actors.runner.suite import (
+from runner import jsonpath
+from runner.masking import MASK
+from runner.noise import Noise
+from runner.suite import (
     BodyAssertion,
     HeaderAssertion,
     JsonPathAssertion,

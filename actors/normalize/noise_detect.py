@@ -15,11 +15,11 @@ from typing import Any
 from actors.normalize import variance
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.patterns import is_noisy_header, noise_kind, with_article
-from actors.runner import jsonpath
-from actors.runner.compare import json_equal
-from actors.runner.observed import ObservedResponse
-from actors.runner.suite import HeaderAssertion, JsonPathAssertion
-from actors.runner.templating import placeholders
+from runner import jsonpath
+from runner.compare import json_equal
+from runner.observed import ObservedResponse
+from runner.suite import HeaderAssertion, JsonPathAssertion
+from runner.templating import placeholders
 
 Parts = tuple[str | int, ...]
 VARIES = "differs between identical calls"

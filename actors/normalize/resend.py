@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from actors.runner.errors import TargetError
-from actors.runner.masking import MASK, Masker
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest
-from actors.runner.results import RecordedRequest
-from actors.runner.target import TargetClient
+from runner.errors import TargetError
+from runner.masking import MASK, Masker
+from runner.observed import ObservedResponse
+from runner.prepare import OutgoingRequest
+from runner.results import RecordedRequest
+from runner.target import TargetClient
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -21,8 +21,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from actors.runner import jsonpath
-from actors.runner.compare import json_type
+from runner import jsonpath
+from runner.compare import json_type
 
 Parts = tuple[str | int, ...]
 Covered = Callable[[Parts], bool]

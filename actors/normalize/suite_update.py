@@ -26,11 +26,11 @@ from actors.normalize.changes import (
 from actors.normalize.expectations import Proposal, StepView, propose, refuse
 from actors.normalize.noise_detect import by_pattern, by_variance, merge
 from actors.normalize.resend import Samples
-from actors.runner import jsonpath
-from actors.runner.noise import Noise, parse_noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.results import RecordedResponse, StepResult
-from actors.runner.suite import (
+from runner import jsonpath
+from runner.noise import Noise, parse_noise
+from runner.observed import ObservedResponse
+from runner.results import RecordedResponse, StepResult
+from runner.suite import (
     HeaderAssertion,
     JsonPathAssertion,
     SchemaAssertion,

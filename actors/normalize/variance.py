@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from actors.runner import jsonpath
-from actors.runner.compare import json_equal
+from runner import jsonpath
+from runner.compare import json_equal
 
 Parts = tuple[str | int, ...]
 WILDCARD = "*"

@@ -7,10 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.responses import Response
 
+from core.errors import ServiceUnavailable
 from orchestrator.api.docs import error_responses
 from orchestrator.deps import RuntimeDep
 from orchestrator.envelope import DataEnvelope, ok
-from orchestrator.errors import ServiceUnavailable
 
 router = APIRouter(tags=["health"])
 

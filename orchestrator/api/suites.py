@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from actors.runner.suite import Suite
 from orchestrator.api.docs import COMMON, WRITE
 from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
@@ -17,6 +16,7 @@ from orchestrator.schemas.suites import (
     TestSuiteSummary,
 )
 from orchestrator.services import suites as service
+from runner.suite import Suite
 
 router = APIRouter(prefix="/apps/{appId}/test-suites", tags=["test suites"], responses=COMMON)
 

@@ -7,7 +7,7 @@ from importlib.resources import files
 import redis
 from redis.commands.core import Script
 
-from orchestrator.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 from orchestrator.ratelimit.base import RateDecision, check_limits
 
 DEFAULT_KEY_PREFIX = "gauntlet:ratelimit:"

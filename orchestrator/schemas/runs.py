@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
-from actors.runner.results import StepResult
 from orchestrator.schemas.common import RequestModel
+from runner.results import StepResult
 
 
 def check_base_url(value: str | None) -> str | None:

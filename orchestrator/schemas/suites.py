@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from actors.runner.suite import Suite
 from orchestrator.schemas.common import RequestModel
+from runner.suite import Suite
 
 
 class TestSuitePublic(Suite):

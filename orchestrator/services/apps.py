@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from orchestrator.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from orchestrator.schemas.apps import (
     AppCreate,
     AppDetail,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from core.settings import Settings
 from orchestrator.auth.principal import Principal
 from orchestrator.schemas.company import Quotas, Subscription, Usage
-from orchestrator.settings import Settings
 from storage import apps as app_rows
 from storage import jobs as job_rows
 from storage import suites as suite_rows

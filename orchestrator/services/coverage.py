@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Session
 
 from actors.coverage import ObservedCall, compute_coverage
-from actors.runner.suite import Suite
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 from orchestrator.schemas.generation import SchemaCoverage
 from orchestrator.services import apps as app_service
+from runner.suite import Suite
 from storage import runs as run_rows
 from storage import suites as suite_rows
 from storage.models import TestRun

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from actors.generate import Skipped
 from actors.jobs.generate import GenerateParams
 from actors.jobs.generate_history import DroppedSuite, KeptSuite, OperationResult
-from orchestrator.errors import NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.generation import (
     GenerateRequest,

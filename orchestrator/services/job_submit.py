@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import structlog
 from sqlmodel import Session
 
-from actors.runner.errors import TargetError
-from actors.runner.hostpolicy import DEFAULT_DENIED, HostPolicy
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 from orchestrator.runtime import Runtime
+from runner.errors import TargetError
+from runner.hostpolicy import DEFAULT_DENIED, HostPolicy
 from storage import jobs as job_rows
 from storage.events import NewEvent
 from storage.models import Job

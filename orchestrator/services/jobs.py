@@ -7,7 +7,7 @@ import time
 
 from sqlmodel import Session
 
-from orchestrator.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.jobs import TERMINAL, JobPublic, JobStatus
 from storage import jobs as job_rows

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from core.errors import NotFound, ValidationFailed
 from orchestrator.auth import keys as key_material
 from orchestrator.auth.principal import SCOPES, Principal
-from orchestrator.errors import NotFound, ValidationFailed
 from orchestrator.schemas.keys import ApiKeyCreated, ApiKeyPublic
 from storage import keys as key_rows
 from storage import orgs

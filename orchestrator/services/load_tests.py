@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import Session
 
-from orchestrator.errors import NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.load_tests import LoadTestCreate, LoadTestPublic
 from orchestrator.services import apps as app_service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from orchestrator.errors import Conflict
+from core.errors import Conflict
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.normalize import NormalizeRequest
 from orchestrator.services import runs as run_service

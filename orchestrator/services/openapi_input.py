@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from actors.generate import InvalidOpenAPIDocument, validate_openapi_document
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

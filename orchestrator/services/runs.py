@@ -6,8 +6,7 @@ import json
 
 from sqlmodel import Session
 
-from actors.runner.results import StepResult
-from orchestrator.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from orchestrator.pagination import decode_cursor, encode_cursor
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.runs import (
@@ -22,6 +21,7 @@ from orchestrator.services import apps as app_service
 from orchestrator.services import jobs as job_service
 from orchestrator.services import suites as suite_service
 from orchestrator.services.job_submit import check_target, submit
+from runner.results import StepResult
 from storage import runs as run_rows
 from storage.models import Job, SuiteReport, TestRun
 from storage.pages import Page

@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from actors.generate.offline import suite_to_yaml
-from actors.runner.suite import Suite, suite_to_dict
-from orchestrator.errors import NotFound
+from core.errors import NotFound
+from runner.suite import Suite, suite_to_dict
 from storage import suites as suite_rows
 from storage import unfenced
 from storage.models import App, TestSuite

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 # A page of 1,000 events is a few hundred kilobytes of NDJSON: big enough that a client
 # catching up on a long load test needs few round trips, small enough to hold in memory.

@@ -119,9 +119,9 @@ def test_revocation_reaches_every_api_process_at_once(
 ) -> None:
     import secrets
 
+    from core.settings import Settings
     from orchestrator.app import create_app
     from orchestrator.runtime import build_runtime
-    from orchestrator.settings import Settings
     from tests.support.live_server import LiveServer
     from tests.support.services import create_database
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from sqlmodel import Session
 
-from actors.runner.suite import Suite
 from orchestrator.services import suites as suite_service
+from runner.suite import Suite
 from storage import orgs
 from storage import suites as suite_rows
 from storage.db import build_engine

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from actors.jobs.generate_verdict import DocumentedResponses, judge
-from actors.runner import status_matches
-from actors.runner.results import (
+from runner import status_matches
+from runner.results import (
     AssertionResult,
     RecordedRequest,
     RecordedResponse,
@@ -15,7 +15,7 @@ from actors.runner.results import (
     SuiteCounts,
     SuiteResult,
 )
-from actors.runner.suite import Suite
+from runner.suite import Suite
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",

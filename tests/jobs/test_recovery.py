@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, select
 
+from core.settings import Settings
 from orchestrator.app import create_app
 from orchestrator.runtime import build_runtime
 from orchestrator.services import keys as key_service
-from orchestrator.settings import Settings
 from storage.models import Job, TestRun
 from tests.jobs.conftest import make_app, read_events, wait_for_job
 from tests.support.api_server import Api

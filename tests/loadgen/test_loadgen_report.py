@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from actors.runner.masking import Masker
 from loadgen.config import EndpointStats, Threshold
 from loadgen.report import Sample, endpoint_stats, evaluate_thresholds, percentile, time_point
 from loadgen.sampler import Sampler, error_text
+from runner.masking import Masker
 from tests.loadgen.factories import load_config
 
 HISTOGRAMS = [

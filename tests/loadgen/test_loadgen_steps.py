@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from actors.runner.auth import parse_auth
-from actors.runner.observed import ObservedResponse
-from actors.runner.suite import Suite
 from loadgen.steps import CompiledSuite, ErrorLabels, Replay, StepSkipped, authorize
+from runner.auth import parse_auth
+from runner.observed import ObservedResponse
+from runner.suite import Suite
 from tests.loadgen.factories import pets_suite
 
 BASE = "http://127.0.0.1:9"

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from core.settings import Settings
 from orchestrator.app import create_app
 from orchestrator.runtime import build_runtime
 from orchestrator.services import keys as key_service
-from orchestrator.settings import Settings
 from tests.jobs.conftest import make_app, wait_for_job
 from tests.support.live_server import LiveServer, free_port
 from tests.support.pets_target import PetsTarget, health_suite

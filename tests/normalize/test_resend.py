@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from actors.normalize.resend import rebuild, resend
-from actors.runner.masking import MASK
-from actors.runner.results import RecordedRequest
-from actors.runner.target import TargetClient
+from runner.masking import MASK
+from runner.results import RecordedRequest
+from runner.target import TargetClient
 from tests.normalize.target import ChangingTarget
 
 

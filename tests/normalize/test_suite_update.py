@@ -8,12 +8,12 @@ from typing import Any
 
 from actors.normalize import Samples, normalize_suite
 from actors.normalize.guard import noise_refusal, refusal
-from actors.runner.assertions import evaluate_all
-from actors.runner.masking import MASK
-from actors.runner.noise import parse_noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.results import RecordedRequest, RecordedResponse, StepResult
-from actors.runner.suite import HeaderAssertion, JsonPathAssertion, StatusCodeAssertion, Suite
+from runner.assertions import evaluate_all
+from runner.masking import MASK
+from runner.noise import parse_noise
+from runner.observed import ObservedResponse
+from runner.results import RecordedRequest, RecordedResponse, StepResult
+from runner.suite import HeaderAssertion, JsonPathAssertion, StatusCodeAssertion, Suite
 
 
 def suite(

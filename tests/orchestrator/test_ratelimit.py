@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from orchestrator.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 from orchestrator.ratelimit import (
     MemoryRateLimiter,
     RateDecision,

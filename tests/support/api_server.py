@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.settings import Settings
 from orchestrator.runtime import Runtime
-from orchestrator.settings import Settings
 from tests.support.live_server import LiveServer
 from tests.support.services import create_database
 

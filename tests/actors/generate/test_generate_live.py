@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from actors.generate import GenerationResult, generate_suites
-from actors.runner.execute import run_suite
-from actors.runner.results import SuiteResult
-from actors.runner.target import TargetClient
+from runner.execute import run_suite
+from runner.results import SuiteResult
+from runner.target import TargetClient
 from tests.actors.generate.pets_app import create_app
 from tests.support.live_server import LiveServer
 

@@ -10,7 +10,7 @@ import pytest
 
 from actors.generate import InvalidOpenAPIDocument, load_document, validate_openapi_document
 from actors.generate.loader import server_path
-from orchestrator.errors import ValidationFailed
+from core.errors import ValidationFailed
 from tests.actors.generate.conftest import read
 
 

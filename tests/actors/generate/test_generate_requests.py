@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.generate import generate_suites
-from actors.runner.suite import Request
+from runner.suite import Request
 from tests.actors.generate.conftest import read
 
 

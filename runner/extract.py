@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from actors.runner import jsonpath
-from actors.runner.assertions import not_json_reason
-from actors.runner.observed import ObservedResponse
+from runner import jsonpath
+from runner.assertions import not_json_reason
+from runner.observed import ObservedResponse
 
 _HEADER = "header:"
 

@@ -1,4 +1,4 @@
-"""actors.runner.execute: suites run step by step against a real loopback target."""
+"""runner.execute: suites run step by step against a real loopback target."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from actors.runner.execute import run_suite, run_suites
-from actors.runner.results import StepResult
-from actors.runner.target import TargetClient
-from tests.actors.runner.factories import make_suite
+from runner.execute import run_suite, run_suites
+from runner.results import StepResult
+from runner.target import TargetClient
+from tests.runner.factories import make_suite
 
 CREATE = {
     "name": "create pet",

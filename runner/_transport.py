@@ -18,8 +18,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from actors.runner.errors import TargetError
-from actors.runner.hostpolicy import HostPolicy
+from runner.errors import TargetError
+from runner.hostpolicy import HostPolicy
 
 
 class _GuardedBackend(httpcore.SyncBackend):

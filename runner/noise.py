@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from actors.runner import jsonpath
+from runner import jsonpath
 
 Parts = tuple[str | int, ...]
 _HEADER = "header:"

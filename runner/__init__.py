@@ -3,8 +3,8 @@ and running suites. The judging parts (templating, prepare, assertions, extract)
 pure and shared with the Locust users; the target client is the only part that does I/O.
 """
 
-from actors.runner.assertions import evaluate, evaluate_all, status_matches
-from actors.runner.auth import (
+from runner.assertions import evaluate, evaluate_all, status_matches
+from runner.auth import (
     AnyAuth,
     BasicAuth,
     BearerAuth,
@@ -13,16 +13,16 @@ from actors.runner.auth import (
     TargetAuth,
     parse_auth,
 )
-from actors.runner.errors import TargetError, TargetErrorKind
-from actors.runner.execute import Client, run_suite, run_suites
-from actors.runner.explain import explain
-from actors.runner.extract import Extraction, ExtractionError, extract_all, extract_value
-from actors.runner.hostpolicy import DEFAULT_DENIED, HostPolicy, TargetDenied
-from actors.runner.masking import MASK, Masker
-from actors.runner.noise import Noise, parse_noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest, build_request
-from actors.runner.results import (
+from runner.errors import TargetError, TargetErrorKind
+from runner.execute import Client, run_suite, run_suites
+from runner.explain import explain
+from runner.extract import Extraction, ExtractionError, extract_all, extract_value
+from runner.hostpolicy import DEFAULT_DENIED, HostPolicy, TargetDenied
+from runner.masking import MASK, Masker
+from runner.noise import Noise, parse_noise
+from runner.observed import ObservedResponse
+from runner.prepare import OutgoingRequest, build_request
+from runner.results import (
     AssertionResult,
     RecordedRequest,
     RecordedResponse,
@@ -30,8 +30,8 @@ from actors.runner.results import (
     SuiteCounts,
     SuiteResult,
 )
-from actors.runner.target import TargetClient
-from actors.runner.templating import TemplateError, render
+from runner.target import TargetClient
+from runner.templating import TemplateError, render
 
 __all__ = [
     "DEFAULT_DENIED",

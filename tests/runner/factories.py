@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from actors.runner.observed import ObservedResponse
-from actors.runner.suite import Assertion, Suite
+from runner.observed import ObservedResponse
+from runner.suite import Assertion, Suite
 
 
 def make_suite(*steps: dict[str, Any], **fields: Any) -> Suite:

@@ -1,4 +1,4 @@
-"""actors.runner.target: the client for untrusted targets, against a real loopback server."""
+"""runner.target: the client for untrusted targets, against a real loopback server."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from actors.runner.errors import TargetError
-from actors.runner.hostpolicy import HostPolicy
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest
-from actors.runner.target import TargetClient
+from runner.errors import TargetError
+from runner.hostpolicy import HostPolicy
+from runner.observed import ObservedResponse
+from runner.prepare import OutgoingRequest
+from runner.target import TargetClient
 
 
 def get(client: TargetClient, url: str, **fields: Any) -> ObservedResponse:

@@ -1,6 +1,6 @@
 """What a run records: per assertion, per step, per suite. These models are what suite
 reports, events and validation results are made of, so they hold only masked, bounded
-data (see :mod:`actors.runner.masking`)."""
+data (see :mod:`runner.masking`)."""
 
 from __future__ import annotations
 

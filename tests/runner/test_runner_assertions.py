@@ -1,4 +1,4 @@
-"""actors.runner.assertions: every assertion type and operator, with the reason text."""
+"""runner.assertions: every assertion type and operator, with the reason text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from actors.runner.assertions import evaluate
-from tests.actors.runner.factories import assertion, observed
+from runner.assertions import evaluate
+from tests.runner.factories import assertion, observed
 
 PET: dict[str, Any] = {
     "name": "rex",

@@ -20,13 +20,13 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 
-from actors.runner import auth as target_auth
-from actors.runner._transport import GuardedTransport
-from actors.runner.errors import TargetError
-from actors.runner.hostpolicy import HostPolicy
-from actors.runner.masking import Masker
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest, add_query
+from runner import auth as target_auth
+from runner._transport import GuardedTransport
+from runner.errors import TargetError
+from runner.hostpolicy import HostPolicy
+from runner.masking import Masker
+from runner.observed import ObservedResponse
+from runner.prepare import OutgoingRequest, add_query
 
 # A slow target should fail its step, not hold a worker: seconds to connect, to wait
 # for each read, and for the whole exchange including redirects and the body.

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from actors.runner import jsonpath
+from runner import jsonpath
 
 Operator = Literal[
     "eq",

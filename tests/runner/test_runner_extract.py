@@ -1,11 +1,11 @@
-"""actors.runner.extract: values saved as variables for later steps."""
+"""runner.extract: values saved as variables for later steps."""
 
 from __future__ import annotations
 
 import pytest
 
-from actors.runner.extract import ExtractionError, extract_all, extract_value
-from tests.actors.runner.factories import observed
+from runner.extract import ExtractionError, extract_all, extract_value
+from tests.runner.factories import observed
 
 
 def test_a_json_path_extracts_the_value_with_its_type() -> None:

@@ -12,12 +12,12 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
-from actors.runner import jsonpath
-from actors.runner.compare import check
-from actors.runner.noise import Noise, parse_noise
-from actors.runner.observed import ObservedResponse
-from actors.runner.results import AssertionResult, bounded
-from actors.runner.suite import (
+from runner import jsonpath
+from runner.compare import check
+from runner.noise import Noise, parse_noise
+from runner.observed import ObservedResponse
+from runner.results import AssertionResult, bounded
+from runner.suite import (
     AnyAssertion,
     BodyAssertion,
     HeaderAssertion,

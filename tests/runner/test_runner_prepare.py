@@ -1,4 +1,4 @@
-"""actors.runner.prepare: from a step's request template to the bytes sent."""
+"""runner.prepare: from a step's request template to the bytes sent."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from actors.runner.prepare import build_request, join_url
-from actors.runner.suite import Request
-from actors.runner.templating import TemplateError
+from runner.prepare import build_request, join_url
+from runner.suite import Request
+from runner.templating import TemplateError
 
 BASE = "http://127.0.0.1:8000/api/"
 

@@ -3,9 +3,9 @@ expected, what came back, and why the step failed (with a hint where one helps).
 
 from __future__ import annotations
 
-from actors.runner.assertions import human_size
-from actors.runner.compare import show
-from actors.runner.results import AssertionResult, RecordedResponse, StepResult
+from runner.assertions import human_size
+from runner.compare import show
+from runner.results import AssertionResult, RecordedResponse, StepResult
 
 # How much of a response body an explanation quotes.
 BODY_PREVIEW_CHARS = 200

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from actors.runner.execute import run_suite
-from actors.runner.masking import MASK, Masker
-from actors.runner.target import TargetClient
-from tests.actors.runner.factories import make_suite
+from runner.execute import run_suite
+from runner.masking import MASK, Masker
+from runner.target import TargetClient
+from tests.runner.factories import make_suite
 
 ECHO = {"name": "echo", "request": {"path": "/echo"}}
 

@@ -15,21 +15,21 @@ from typing import Any, Protocol
 
 import structlog
 
-from actors.runner.assertions import evaluate_all
-from actors.runner.errors import TargetError
-from actors.runner.extract import extract_all
-from actors.runner.masking import Masker
-from actors.runner.observed import ObservedResponse
-from actors.runner.prepare import OutgoingRequest, build_request, render_assertions
-from actors.runner.results import (
+from runner.assertions import evaluate_all
+from runner.errors import TargetError
+from runner.extract import extract_all
+from runner.masking import Masker
+from runner.observed import ObservedResponse
+from runner.prepare import OutgoingRequest, build_request, render_assertions
+from runner.results import (
     RecordedRequest,
     RecordedResponse,
     StepResult,
     SuiteResult,
     count_steps,
 )
-from actors.runner.suite import Step, Suite
-from actors.runner.templating import TemplateError, placeholders
+from runner.suite import Step, Suite
+from runner.templating import TemplateError, placeholders
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +38,7 @@ DEFAULT_RECORDED_BODY_CHARS = 64 * 1024
 
 
 class Client(Protocol):
-    """What the runner needs from an HTTP client (:class:`~actors.runner.target.TargetClient`)."""
+    """What the runner needs from an HTTP client (:class:`~runner.target.TargetClient`)."""
 
     masker: Masker
 

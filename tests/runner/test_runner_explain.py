@@ -1,11 +1,11 @@
-"""actors.runner.explain: plain-language explanations of failing steps (validate)."""
+"""runner.explain: plain-language explanations of failing steps (validate)."""
 
 from __future__ import annotations
 
-from actors.runner.execute import run_suite
-from actors.runner.explain import explain
-from actors.runner.target import TargetClient
-from tests.actors.runner.factories import make_suite
+from runner.execute import run_suite
+from runner.explain import explain
+from runner.target import TargetClient
+from tests.runner.factories import make_suite
 
 
 def test_a_passing_step_needs_no_explanation(client: TargetClient, base_url: str) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from actors.runner.suite import AnyAssertion, Request
-from actors.runner.templating import has_placeholder, render, to_text
+from runner.suite import AnyAssertion, Request
+from runner.templating import has_placeholder, render, to_text
 
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
@@ -51,7 +51,7 @@ class OutgoingRequest:
 def build_request(request: Request, variables: Mapping[str, Any], base_url: str) -> OutgoingRequest:
     """Render ``request`` with ``variables`` and encode it against ``base_url``.
 
-    Raises :class:`~actors.runner.templating.TemplateError` for an unknown variable.
+    Raises :class:`~runner.templating.TemplateError` for an unknown variable.
     """
     path = to_text(render(request.path, variables))
     query = render(request.query, variables)

@@ -1,4 +1,4 @@
-"""actors.runner.templating: {{var}} substitution in step requests."""
+"""runner.templating: {{var}} substitution in step requests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from actors.runner.templating import TemplateError, placeholders, render
+from runner.templating import TemplateError, placeholders, render
 
 
 def test_a_string_that_is_one_placeholder_keeps_the_value_type() -> None:

@@ -17,9 +17,9 @@ from types import FrameType
 
 import structlog
 
+from core.settings import Settings
 from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.runtime import build_runtime
-from orchestrator.settings import Settings
 
 log = structlog.get_logger(__name__)
 # How often the main thread looks at the stop flag. A signal may be delivered to any
