@@ -13,16 +13,18 @@ WORKDIR /src
 # install the project once with empty packages (pulling every dependency), then
 # reinstall it without dependencies once the real source is copied in.
 COPY pyproject.toml README.md* ./
-RUN for pkg in orchestrator actors storage loadgen; do \
+RUN for pkg in core storage runner actors loadgen orchestrator; do \
         mkdir -p "$pkg" && touch "$pkg/__init__.py"; \
     done \
     && pip install . \
-    && rm -rf orchestrator actors storage loadgen build ./*.egg-info
+    && rm -rf core storage runner actors loadgen orchestrator build ./*.egg-info
 
-COPY orchestrator ./orchestrator
-COPY actors ./actors
+COPY core ./core
 COPY storage ./storage
+COPY runner ./runner
+COPY actors ./actors
 COPY loadgen ./loadgen
+COPY orchestrator ./orchestrator
 RUN pip install --no-deps --force-reinstall . \
     && rm -rf build ./*.egg-info
 

@@ -20,17 +20,10 @@ from dramatiq.middleware import (
 )
 
 from actors.middleware import JobLogContext
+from core.jobs import KINDS, JobKind
 
 QUEUE = "gauntlet-jobs"
 NAMESPACE = "gauntlet"
-# actor name per job kind
-ACTOR_NAMES = {
-    "RUN": "run_job",
-    "VALIDATE": "validate_job",
-    "GENERATE": "generate_job",
-    "NORMALIZE": "normalize_job",
-    "LOAD_TEST": "load_test_job",
-}
 
 
 def _middleware() -> list[dramatiq.Middleware]:
@@ -63,11 +56,12 @@ class Dispatcher:
         self.broker = broker
 
     def send(self, job_id: str, kind: str, *, time_limit_s: float | None = None) -> None:
+        """Enqueue the message of job ``job_id`` of ``kind`` (a ``JobKind`` value)."""
         options = {"time_limit": int(time_limit_s * 1000)} if time_limit_s else {}
         self.broker.enqueue(
             dramatiq.Message(
                 queue_name=QUEUE,
-                actor_name=ACTOR_NAMES[kind],
+                actor_name=KINDS[JobKind(kind)].actor_name,
                 args=(job_id,),
                 kwargs={},
                 options=options,

@@ -8,43 +8,45 @@ returns an :class:`Outcome`, and this module finishes the job exactly once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
+from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
 from actors.context import WorkerContext
 from actors.event_writer import EventWriter
 from actors.lease import LeaseKeeper
+from core.jobs import KINDS, TERMINAL_EVENT, JobKind, JobResult, JobStatus, Verdict
 from storage import job_states
 from storage.db import session_scope
 from storage.models import Job
 
 log = structlog.get_logger(__name__)
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, RedisConnectionError)
-TERMINAL_EVENT = {"COMPLETED": "job.completed", "FAILED": "job.failed", "STOPPED": "job.stopped"}
+P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass
 class Outcome:
-    status: Literal["COMPLETED", "FAILED", "STOPPED"]
-    result: dict[str, Any] | None = None
+    status: Verdict
+    result: JobResult | None = None
     error: str | None = None
 
 
 @dataclass
-class JobExecution:
-    """What a handler gets: the job, its parameters, events, progress and stop checks."""
+class JobExecution(Generic[P]):
+    """What a handler gets: the job, its parsed parameters, events, progress and stop
+    checks."""
 
     ctx: WorkerContext
     job: Job
     events: EventWriter
     keeper: LeaseKeeper
-    params: dict[str, Any] = field(default_factory=dict)
+    params: P
 
     def emit(self, type_: str, data: dict[str, Any] | None = None) -> None:
         self.events.emit(type_, "RUNNING", data)
@@ -58,7 +60,7 @@ class JobExecution:
             session.commit()
 
 
-Handler = Callable[[JobExecution], Outcome]
+Handler = Callable[[JobExecution[Any]], Outcome]
 
 
 class JobReleased(Exception):
@@ -81,7 +83,14 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     events.emit("job.started", "RUNNING", {"attempt": job.attempts, "worker": ctx.worker_id})
     try:
         with LeaseKeeper(ctx, job.id) as keeper:
-            execution = JobExecution(ctx, job, events, keeper, json.loads(job.params_json))
+            try:
+                params = KINDS[JobKind(job.type)].params.model_validate_json(job.params_json)
+            except (ValueError, ValidationError) as exc:
+                # Not retried: a job whose stored parameters do not parse never will.
+                log.error("job.params_invalid", job_id=job.id, error=str(exc))
+                _finish(ctx, job, events, Outcome("FAILED", error="invalid job parameters"))
+                return
+            execution = JobExecution(ctx, job, events, keeper, params)
             try:
                 outcome = handler(execution)
             except INFRASTRUCTURE_ERRORS:
@@ -96,7 +105,7 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
             if ctx.shutting_down.is_set() and not keeper.stop_requested:
                 _release(ctx, job, events, "worker shutting down")
                 return
-            if keeper.stop_requested and outcome.status == "COMPLETED":
+            if keeper.stop_requested and outcome.status == JobStatus.COMPLETED:
                 outcome.status = "STOPPED"
             _finish(ctx, job, events, outcome)
     finally:
@@ -104,7 +113,7 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
 
 
 def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome) -> None:
-    result_json = json.dumps(outcome.result) if outcome.result is not None else None
+    result_json = outcome.result.model_dump_json() if outcome.result is not None else None
     with session_scope(ctx.engine) as session:
         done = job_states.finish(
             session,
@@ -118,10 +127,11 @@ def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome)
     if not done:
         log.warning("job.finish_lost", job_id=job.id)
         return
-    data: dict[str, Any] = {"result": outcome.result or {}}
+    result = outcome.result.model_dump(mode="json") if outcome.result is not None else {}
+    data: dict[str, Any] = {"result": result}
     if outcome.error:
         data["error"] = outcome.error
-    events.emit(TERMINAL_EVENT[outcome.status], outcome.status, data)
+    events.emit(TERMINAL_EVENT[JobStatus(outcome.status)], outcome.status, data)
     log.info("job.finished", job_id=job.id, status=outcome.status)
 
 

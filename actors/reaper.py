@@ -17,6 +17,7 @@ import structlog
 
 from actors.broker import Dispatcher
 from actors.context import WorkerContext
+from core.jobs import TERMINAL_EVENT, JobStatus
 from storage import job_states
 from storage.db import session_scope
 from storage.events import NewEvent
@@ -67,7 +68,11 @@ class Reaper:
                 job.id,
                 job.org_id,
                 job.app_id,
-                [NewEvent(type="job.stopped", status="STOPPED", data={})],
+                [
+                    NewEvent(
+                        type=TERMINAL_EVENT[JobStatus.STOPPED], status=JobStatus.STOPPED, data={}
+                    )
+                ],
             )
         for job_id, kind in due:
             self.dispatcher.send(job_id, kind)

@@ -7,11 +7,12 @@ import a caller needs. Nothing here imports Locust or gevent.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.jobs import Profile, Threshold
 from loadgen.protocol import (
     DriverLine,
     EndpointStats,
@@ -25,16 +26,9 @@ from loadgen.protocol import (
     TimePoint,
     parse_line,
 )
-from loadgen.worker import DEFAULT_MASTER_PORT
 from runner.auth import TargetAuth
 from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED
 from runner.suite import Suite
-
-Profile = Literal["constant", "ramp", "spike", "step"]
-ThresholdMetric = Literal[
-    "avg_ms", "min_ms", "max_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "rps", "error_rate"
-]
-ThresholdOp = Literal["lt", "lte", "gt", "gte", "eq"]
 
 # A request that takes longer than this is a failure; the same order as the runner's default.
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
@@ -44,28 +38,13 @@ DEFAULT_WORKERS_TIMEOUT_S = 60.0
 MAX_VIRTUAL_USERS = 50_000
 MAX_DURATION_SECS = 24 * 3600
 
+# Locust's own default master port, so that `locust --worker` habits carry over. Retyped
+# rather than imported: importing Locust patches the standard library with gevent.
+DEFAULT_MASTER_PORT = 5557
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Threshold(_Strict):
-    """A k6-style pass/fail criterion on the final figures, e.g. ``p95_ms lte 300``.
-
-    ``endpoint`` (``"GET /pets/{{petId}}"``) narrows it to one endpoint; by default it
-    applies to all requests together.
-    """
-
-    metric: ThresholdMetric
-    op: ThresholdOp = "lte"
-    value: float
-    endpoint: str | None = Field(default=None, min_length=1, max_length=9000)
-
-    @model_validator(mode="after")
-    def _sane_rate(self) -> Threshold:
-        if self.metric == "error_rate" and not 0 <= self.value <= 1:
-            raise ValueError("an error_rate threshold is a fraction between 0 and 1")
-        return self
 
 
 class LoadConfig(_Strict):

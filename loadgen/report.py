@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from loadgen.config import Threshold
+from core.jobs import Threshold
 from loadgen.protocol import EndpointStats, ThresholdVerdict, TimePoint
 
 _OPS: dict[str, Callable[[float, float], bool]] = {

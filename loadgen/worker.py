@@ -17,8 +17,8 @@ import subprocess
 import sys
 from types import FrameType
 
-# Locust's own default, so that `locust --worker` habits carry over.
-DEFAULT_MASTER_PORT = 5557
+from loadgen.config import DEFAULT_MASTER_PORT
+
 # A worker may be started before its master (a container coming up first): keep trying
 # to reach it for this long before giving up.
 DEFAULT_CONNECT_TIMEOUT_S = 300.0

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import Job
-
-TERMINAL = ("COMPLETED", "FAILED", "STOPPED", "CANCELLED")
+from core.jobs import TERMINAL, JobStatus
+from storage.models import Job, TestRun
 
 
 @dataclass(frozen=True)
@@ -33,13 +32,13 @@ def claim(session: Session, job_id: str, owner: str, lease_s: float) -> Job | No
         .where(
             col(Job.id) == job_id,
             or_(
-                col(Job.status) == "QUEUED",
-                (col(Job.status) == "RUNNING") & (col(Job.lease_expires_at) < now),
+                col(Job.status) == JobStatus.QUEUED,
+                (col(Job.status) == JobStatus.RUNNING) & (col(Job.lease_expires_at) < now),
             ),
             col(Job.stop_requested).is_(False),
         )
         .values(
-            status="RUNNING",
+            status=JobStatus.RUNNING,
             lease_owner=owner,
             lease_expires_at=now + lease_s,
             started_at=now,
@@ -56,7 +55,11 @@ def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseSta
     """Extend the lease; tells whether it is still held and whether a stop was asked."""
     result = session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .where(
+            col(Job.id) == job_id,
+            col(Job.lease_owner) == owner,
+            col(Job.status) == JobStatus.RUNNING,
+        )
         .values(lease_expires_at=time.time() + lease_s)
     )
     session.commit()
@@ -67,7 +70,11 @@ def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseSta
 def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
     session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .where(
+            col(Job.id) == job_id,
+            col(Job.lease_owner) == owner,
+            col(Job.status) == JobStatus.RUNNING,
+        )
         .values(progress=max(0.0, min(1.0, progress)))
     )
 
@@ -81,12 +88,19 @@ def finish(
     result_json: str | None = None,
     error: str | None = None,
 ) -> bool:
-    """RUNNING (held by ``owner``) -> a terminal ``status``. False if the lease was lost.
-    The caller commits, so that the terminal event can land in the same transaction."""
+    """RUNNING (held by ``owner``) -> a terminal ``status``. False if the lease was lost
+    (someone else owns the job now, or it is already terminal). The caller commits, and
+    appends the terminal event after the commit: the event store may be another system
+    (Redis), so the two never share a transaction; a follower that sees the terminal
+    state before its event waits a moment for it."""
     assert status in TERMINAL
     result = session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
+        .where(
+            col(Job.id) == job_id,
+            col(Job.lease_owner) == owner,
+            col(Job.status) == JobStatus.RUNNING,
+        )
         .values(
             status=status,
             finished_at=time.time(),
@@ -104,8 +118,12 @@ def release(session: Session, job_id: str, owner: str) -> bool:
     """RUNNING -> QUEUED (a worker shutting down hands the job back). Caller commits."""
     result = session.execute(
         update(Job)
-        .where(col(Job.id) == job_id, col(Job.lease_owner) == owner, col(Job.status) == "RUNNING")
-        .values(status="QUEUED", lease_owner=None, lease_expires_at=None, progress=0.0)
+        .where(
+            col(Job.id) == job_id,
+            col(Job.lease_owner) == owner,
+            col(Job.status) == JobStatus.RUNNING,
+        )
+        .values(status=JobStatus.QUEUED, lease_owner=None, lease_expires_at=None, progress=0.0)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -121,8 +139,8 @@ def recoverable(
         .where(
             col(Job.stop_requested).is_(False),
             or_(
-                (col(Job.status) == "RUNNING") & (col(Job.lease_expires_at) < now),
-                (col(Job.status) == "QUEUED") & (col(Job.created_at) < queued_older_than),
+                (col(Job.status) == JobStatus.RUNNING) & (col(Job.lease_expires_at) < now),
+                (col(Job.status) == JobStatus.QUEUED) & (col(Job.created_at) < queued_older_than),
             ),
         )
         .order_by(col(Job.created_at))
@@ -133,26 +151,73 @@ def recoverable(
 
 def stop_orphans(session: Session) -> list[Job]:
     """RUNNING jobs whose stop was requested but whose lease expired (the worker died):
-    they end STOPPED rather than being restarted. Caller commits."""
+    they end STOPPED rather than being restarted. Each is a conditional update, so a
+    worker that renews its lease at the same moment keeps its job. Caller commits."""
     now = time.time()
-    jobs = list(
-        session.exec(
-            select(Job).where(
-                col(Job.status) == "RUNNING",
-                col(Job.stop_requested).is_(True),
+    candidates = session.exec(
+        select(Job.id).where(
+            col(Job.status) == JobStatus.RUNNING,
+            col(Job.stop_requested).is_(True),
+            col(Job.lease_expires_at) < now,
+        )
+    ).all()
+    stopped = []
+    for job_id in candidates:
+        result = session.execute(
+            update(Job)
+            .where(
+                col(Job.id) == job_id,
+                col(Job.status) == JobStatus.RUNNING,
                 col(Job.lease_expires_at) < now,
             )
-        ).all()
-    )
-    for job in jobs:
-        job.status, job.finished_at, job.lease_owner, job.lease_expires_at = (
-            "STOPPED",
-            now,
-            None,
-            None,
+            .values(
+                status=JobStatus.STOPPED, finished_at=now, lease_owner=None, lease_expires_at=None
+            )
         )
-        session.add(job)
-    return jobs
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            job = session.get(Job, job_id, populate_existing=True)
+            if job is not None:
+                stopped.append(job)
+    return stopped
+
+
+def cancel_queued(session: Session, job_id: str) -> bool:
+    """QUEUED -> CANCELLED, only if the job is still QUEUED: a worker claiming it at the
+    same moment wins or loses as a whole. Caller commits."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.QUEUED)
+        .values(status=JobStatus.CANCELLED, finished_at=time.time(), stop_requested=True)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def request_stop(session: Session, job_id: str) -> bool:
+    """Ask a RUNNING job to stop (its worker ends it STOPPED); False if it is not RUNNING
+    any more. Caller commits."""
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.RUNNING)
+        .values(stop_requested=True)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def status_of(session: Session, job_id: str) -> str | None:
+    """The job's status now, or None for a job that does not exist."""
+    return session.exec(select(Job.status).where(Job.id == job_id)).first()
+
+
+def finish_run(session: Session, run_id: str, **totals: float | int | str) -> bool:
+    """A test run RUNNING -> its final status and totals (``status``, ``passed_suites``…),
+    only if it is still RUNNING. Caller commits."""
+    assert totals.get("status") in ("PASSED", "FAILED", "STOPPED")
+    result = session.execute(
+        update(TestRun)
+        .where(col(TestRun.id) == run_id, col(TestRun.status) == "RUNNING")
+        .values(**totals)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def is_stop_requested(session: Session, job_id: str) -> bool:
@@ -163,6 +228,6 @@ def expire_all_leases(session: Session) -> int:
     """Make every RUNNING job claimable now: in embedded mode, a RUNNING job found at start
     belonged to the process that died before this one. Caller commits."""
     result = session.execute(
-        update(Job).where(col(Job.status) == "RUNNING").values(lease_expires_at=0.0)
+        update(Job).where(col(Job.status) == JobStatus.RUNNING).values(lease_expires_at=0.0)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

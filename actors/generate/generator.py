@@ -30,9 +30,9 @@ from actors.generate.result import (
 from actors.generate.schemaview import SchemaView
 from actors.generate.validity import BodyChecker
 from actors.generate.values import ValueGenerator
+from core.jobs import DEFAULT_MAX_TEST_SUITES
 from runner.suite import SchemaAssertion, Suite
 
-DEFAULT_MAX_TEST_SUITES = 30
 _PRIORITY = {"flow": 0, "positive": 1, "negative": 2}
 
 

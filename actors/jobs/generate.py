@@ -13,13 +13,10 @@ from __future__ import annotations
 import json
 import time
 from contextlib import suppress
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from actors.engine import INFRASTRUCTURE_ERRORS, JobExecution, Outcome
 from actors.generate import (
-    DEFAULT_MAX_TEST_SUITES,
     GeneratedSuite,
     InvalidOpenAPIDocument,
     generate_suites,
@@ -27,6 +24,7 @@ from actors.generate import (
 from actors.jobs.generate_check import CandidateChecker, path_prefix, with_prefix
 from actors.jobs.generate_history import GenerationTally
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement
+from core.jobs import GenerateParams, GenerateSummary
 from runner.suite import suite_to_dict
 from storage import apps as app_rows
 from storage import generations as generation_rows
@@ -39,22 +37,10 @@ from storage.models import TestSuite
 MAX_REASONS_PER_EVENT = 5
 
 
-class GenerateParams(BaseModel):
-    """A GENERATE job's parameters, as the API stores them on the job."""
-
-    base_url: str
-    document_id: str
-    schema_source: Literal["request", "app"]
-    max_test_suites: int = DEFAULT_MAX_TEST_SUITES
-    ignore_endpoints: list[str] = Field(default_factory=list)
-    timeout: float | None = Field(default=None, description="Seconds per request.")
-    seed: int = 0
-
-
-def generate_job(execution: JobExecution) -> Outcome:
+def generate_job(execution: JobExecution[GenerateParams]) -> Outcome:
     """Generate, check and save suites for the job's app; COMPLETED when at least one
     suite was kept, FAILED when none was (the error says why), STOPPED on request."""
-    params = GenerateParams.model_validate(execution.params)
+    params = execution.params
     job, ctx = execution.job, execution.ctx
     with session_scope(ctx.engine) as session:
         app = app_rows.get(session, job.org_id, job.app_id or "")
@@ -82,7 +68,7 @@ def generate_job(execution: JobExecution) -> Outcome:
 
 
 def _generate(
-    execution: JobExecution,
+    execution: JobExecution[GenerateParams],
     params: GenerateParams,
     record: GenerationRecord,
     document: dict[str, Any],
@@ -150,7 +136,7 @@ def _generate(
 
 
 def _save(
-    execution: JobExecution,
+    execution: JobExecution[GenerateParams],
     record: GenerationRecord,
     tally: GenerationTally,
     batch: list[GeneratedSuite],
@@ -194,7 +180,7 @@ def _save(
 
 
 def _finish(
-    execution: JobExecution,
+    execution: JobExecution[GenerateParams],
     record: GenerationRecord,
     status: str,
     error: str | None,
@@ -211,19 +197,22 @@ def _finish(
 
 
 def _outcome(
-    execution: JobExecution, record: GenerationRecord, tally: GenerationTally, stopped: bool
+    execution: JobExecution[GenerateParams],
+    record: GenerationRecord,
+    tally: GenerationTally,
+    stopped: bool,
 ) -> Outcome:
-    summary: dict[str, Any] = {
-        "base_url": record.run_base_url,
-        "path_prefix": record.path_prefix,
-        "spec_version": tally.result.source_version,
-        "candidates": len(tally.result.candidates),
-        "tried": tally.tried,
-        "kept": len(tally.kept),
-        "contradicts_spec": tally.marked,
-        "dropped": len(tally.dropped),
-        "test_suite_ids": [k.test_suite_id for k in tally.kept],
-    }
+    summary = GenerateSummary(
+        base_url=record.run_base_url,
+        path_prefix=record.path_prefix,
+        spec_version=tally.result.source_version,
+        candidates=len(tally.result.candidates),
+        tried=tally.tried,
+        kept=len(tally.kept),
+        contradicts_spec=tally.marked,
+        dropped=len(tally.dropped),
+        test_suite_ids=[k.test_suite_id for k in tally.kept],
+    )
     if stopped:
         _finish(execution, record, "STOPPED", None, tally)
         return Outcome("STOPPED", summary)

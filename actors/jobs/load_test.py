@@ -13,7 +13,8 @@ import time
 
 from actors.engine import JobExecution, Outcome
 from actors.jobs.suites import load_inputs
-from loadgen.config import LoadConfig, Threshold
+from core.jobs import LoadTestParams, LoadTestSummary
+from loadgen.config import LoadConfig
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
 from runner.hostpolicy import DEFAULT_DENIED
@@ -26,31 +27,31 @@ POLL_S = 0.25
 IDLE_TIMEOUT_S = 30.0
 
 
-def _record(execution: JobExecution, status: str, **fields: str | None) -> None:
+def _record(execution: JobExecution[LoadTestParams], status: str, **fields: str | None) -> None:
     with session_scope(execution.ctx.engine) as session:
-        load_rows.record(session, execution.params["load_test_id"], status, **fields)
+        load_rows.record(session, execution.params.load_test_id, status, **fields)
         session.commit()
 
 
-def _config(execution: JobExecution) -> LoadConfig | str:
+def _config(execution: JobExecution[LoadTestParams]) -> LoadConfig | str:
     job, params, settings = execution.job, execution.params, execution.ctx.settings
     with session_scope(execution.ctx.engine) as session:
-        inputs = load_inputs(session, job.org_id, job.app_id or "", params.get("test_suite_ids"))
+        inputs = load_inputs(session, job.org_id, job.app_id or "", params.test_suite_ids)
     if inputs is None:
         return "the app was deleted"
     if not inputs.suites:
         return "nothing to replay: no test suites found"
     denied = settings.denied_target_hosts
     return LoadConfig(
-        base_url=params["base_url"],
+        base_url=params.base_url,
         suites=[loaded.suite for loaded in inputs.suites],
-        virtual_users=params["virtual_users"],
-        duration_secs=params["duration_secs"],
-        profile=params["profile"],
-        spawn_rate=params.get("spawn_rate"),
-        thresholds=[Threshold.model_validate(t) for t in params.get("thresholds") or []],
+        virtual_users=params.virtual_users,
+        duration_secs=params.duration_secs,
+        profile=params.profile,
+        spawn_rate=params.spawn_rate,
+        thresholds=params.thresholds,
         auth=inputs.auth,
-        variables=params.get("variables") or {},
+        variables=params.variables,
         allowed_hosts=list(settings.allowed_target_hosts),
         denied_hosts=list(denied) if denied is not None else list(DEFAULT_DENIED),
         expect_workers=settings.load_workers,
@@ -60,7 +61,9 @@ def _config(execution: JobExecution) -> LoadConfig | str:
     )
 
 
-def _drive(execution: JobExecution, driver: LoadDriver, duration: int) -> LoadReport:
+def _drive(
+    execution: JobExecution[LoadTestParams], driver: LoadDriver, duration: int
+) -> LoadReport:
     stop_sent = False
     last_line = time.monotonic()
     while True:
@@ -87,7 +90,7 @@ def _drive(execution: JobExecution, driver: LoadDriver, duration: int) -> LoadRe
     return driver.wait(timeout=30)
 
 
-def load_test_job(execution: JobExecution) -> Outcome:
+def load_test_job(execution: JobExecution[LoadTestParams]) -> Outcome:
     config = _config(execution)
     if isinstance(config, str):
         _record(execution, "FAILED", error=config)
@@ -96,7 +99,7 @@ def load_test_job(execution: JobExecution) -> Outcome:
     execution.emit(
         "load.started",
         {
-            "load_test_id": execution.params["load_test_id"],
+            "load_test_id": execution.params.load_test_id,
             "virtual_users": config.virtual_users,
             "duration_secs": config.duration_secs,
             "profile": config.profile,
@@ -109,18 +112,18 @@ def load_test_job(execution: JobExecution) -> Outcome:
     except LoadDriverError as exc:
         error = f"the load driver failed: {exc}"
         _record(execution, "FAILED", error=error)
-        return Outcome("FAILED", {"load_test_id": execution.params["load_test_id"]}, error)
+        return Outcome("FAILED", LoadTestSummary(load_test_id=execution.params.load_test_id), error)
     finally:
         driver.close()
-    summary = {
-        "load_test_id": execution.params["load_test_id"],
-        "requests": report.totals.requests,
-        "failures": report.totals.failures,
-        "rps": report.totals.rps,
-        "p95_ms": report.totals.p95_ms,
-        "thresholds_passed": report.thresholds_passed,
-        "stopped_early": report.stopped_early,
-    }
+    summary = LoadTestSummary(
+        load_test_id=execution.params.load_test_id,
+        requests=report.totals.requests,
+        failures=report.totals.failures,
+        rps=report.totals.rps,
+        p95_ms=report.totals.p95_ms,
+        thresholds_passed=report.thresholds_passed,
+        stopped_early=report.stopped_early,
+    )
     crossed = [v for v in report.thresholds if not v.passed]
     outcome = Outcome("COMPLETED", summary)
     if execution.should_stop():

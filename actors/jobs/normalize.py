@@ -18,6 +18,7 @@ from typing import Any
 
 from actors.engine import JobExecution, Outcome
 from actors.normalize import Change, Samples, normalize_suite, resend
+from core.jobs import NormalizeCounts, NormalizeParams, NormalizeResult
 from runner.results import StepResult
 from runner.suite import Suite, suite_to_dict
 from runner.target import TargetClient
@@ -31,7 +32,6 @@ from storage.models import SuiteReport
 # The result keeps this many change lines (events carry them all), so a run of
 # thousands of failures cannot make a job row of megabytes.
 MAX_CHANGES_IN_RESULT = 1000
-DEFAULT_NOISE_SAMPLES = 2
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,15 @@ class _SuiteDone:
     notes: list[str]
 
 
-def normalize_job(execution: JobExecution) -> Outcome:
+def normalize_job(execution: JobExecution[NormalizeParams]) -> Outcome:
     """Normalize the suites of a test run (or of one of its suite reports)."""
     job, params = execution.job, execution.params
     options = _Options(
-        run_id=params["test_run_id"],
-        resend_unsafe=bool(params.get("resend_unsafe", False)),
-        noise_samples=int(params.get("noise_samples", DEFAULT_NOISE_SAMPLES)),
+        run_id=params.test_run_id,
+        resend_unsafe=params.resend_unsafe,
+        noise_samples=params.noise_samples,
     )
-    report_id = params.get("report_id")
+    report_id = params.report_id
     with session_scope(execution.ctx.engine) as session:
         app = app_rows.get(session, job.org_id, job.app_id or "")
         run = run_rows.get_run(session, job.org_id, job.app_id or "", options.run_id)
@@ -92,7 +92,10 @@ def normalize_job(execution: JobExecution) -> Outcome:
 
 
 def _normalize_report(
-    execution: JobExecution, report: SuiteReport, client: TargetClient, options: _Options
+    execution: JobExecution[NormalizeParams],
+    report: SuiteReport,
+    client: TargetClient,
+    options: _Options,
 ) -> _SuiteDone:
     job = execution.job
     summary: dict[str, Any] = {
@@ -189,22 +192,19 @@ def _not_saved(changes: list[Change], reason: str) -> list[Change]:
     ]
 
 
-def _result(run_id: str, report_id: str | None, done: list[_SuiteDone]) -> dict[str, Any]:
+def _result(run_id: str, report_id: str | None, done: list[_SuiteDone]) -> NormalizeResult:
     changes = [change for suite in done for change in suite.changes]
-    counts = {
-        "suites_updated": sum(1 for suite in done if suite.summary["status"] == "updated"),
-        "changed": sum(1 for c in changes if c.kind == "changed"),
-        "noise": sum(1 for c in changes if c.kind == "noise"),
-        "refused": sum(1 for c in changes if c.kind == "refused"),
-    }
-    result: dict[str, Any] = {
-        "test_run_id": run_id,
-        "report_id": report_id,
-        "counts": counts,
-        "suites": [suite.summary for suite in done],
-        "changes": [c.model_dump(mode="json") for c in changes[:MAX_CHANGES_IN_RESULT]],
-        "notes": [note for suite in done for note in suite.notes],
-    }
-    if len(changes) > MAX_CHANGES_IN_RESULT:
-        result["changes_left_out"] = len(changes) - MAX_CHANGES_IN_RESULT
-    return result
+    return NormalizeResult(
+        test_run_id=run_id,
+        report_id=report_id,
+        counts=NormalizeCounts(
+            suites_updated=sum(1 for suite in done if suite.summary["status"] == "updated"),
+            changed=sum(1 for c in changes if c.kind == "changed"),
+            noise=sum(1 for c in changes if c.kind == "noise"),
+            refused=sum(1 for c in changes if c.kind == "refused"),
+        ),
+        suites=[suite.summary for suite in done],
+        changes=[c.model_dump(mode="json") for c in changes[:MAX_CHANGES_IN_RESULT]],
+        notes=[note for suite in done for note in suite.notes],
+        changes_left_out=max(0, len(changes) - MAX_CHANGES_IN_RESULT),
+    )

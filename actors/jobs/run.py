@@ -17,8 +17,18 @@ from pydantic import TypeAdapter
 
 from actors.engine import JobExecution, Outcome
 from actors.jobs.suites import LoadedSuite, load_inputs
+from core.jobs import (
+    FailingStep,
+    RunParams,
+    RunSummary,
+    Tally,
+    ValidateParams,
+    ValidationOutcome,
+    ValidationSummary,
+)
 from runner import explain, run_suite
 from runner.results import StepResult, SuiteResult
+from storage import job_states
 from storage import runs as run_rows
 from storage.db import session_scope
 from storage.models import SuiteReport, TestRun
@@ -50,7 +60,7 @@ def _step_event(index: int, loaded: LoadedSuite, step: StepResult) -> dict[str, 
 class _RunRecorder:
     """Stores reports and keeps the run's totals while suites finish in any order."""
 
-    def __init__(self, execution: JobExecution, run_id: str, total: int) -> None:
+    def __init__(self, execution: JobExecution[Any], run_id: str, total: int) -> None:
         self.execution = execution
         self.run_id = run_id
         self.total = total
@@ -100,11 +110,14 @@ class _RunRecorder:
 
 
 def execute_suites(
-    execution: JobExecution, suites: list[LoadedSuite], base_url: str, auth: dict[str, Any] | None
+    execution: JobExecution[RunParams] | JobExecution[ValidateParams],
+    suites: list[LoadedSuite],
+    base_url: str,
+    auth: dict[str, Any] | None,
 ) -> tuple[TestRun, list[SuiteResult]]:
     """Run ``suites``; returns the finished test run and each suite's result in order."""
     job, ctx = execution.job, execution.ctx
-    variables = execution.params.get("variables") or {}
+    variables = execution.params.variables
     with session_scope(ctx.engine) as session:
         run_rows.discard_runs_of_job(session, job.id)
         run = run_rows.add_run(
@@ -147,43 +160,40 @@ def execute_suites(
     workers = max(1, min(ctx.settings.run_concurrency, len(suites)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"run-{job.id}") as pool:
         results = list(pool.map(one, range(len(suites)), suites))
+    stopped = any(r.stopped for r in results)
+    failed_suites = sum(not r.passed and not r.stopped for r in results)
+    totals = {
+        "status": "STOPPED" if stopped else ("PASSED" if failed_suites == 0 else "FAILED"),
+        "passed_suites": sum(r.passed and not r.stopped for r in results),
+        "failed_suites": failed_suites,
+        "total_steps": sum(r.counts.steps for r in results),
+        "passed_steps": sum(r.counts.passed for r in results),
+        "failed_steps": sum(r.counts.failed for r in results),
+        "finished_at": time.time(),
+        "duration_ms": (time.monotonic() - started) * 1000,
+    }
     with session_scope(ctx.engine) as session:
+        job_states.finish_run(session, run_id, **totals)
+        session.commit()
         finished = session.get(TestRun, run_id)
         assert finished is not None
         run = finished
-        run.passed_suites = sum(r.passed and not r.stopped for r in results)
-        run.failed_suites = sum(not r.passed and not r.stopped for r in results)
-        run.total_steps = sum(r.counts.steps for r in results)
-        run.passed_steps = sum(r.counts.passed for r in results)
-        run.failed_steps = sum(r.counts.failed for r in results)
-        stopped = any(r.stopped for r in results)
-        run.status = "STOPPED" if stopped else ("PASSED" if run.failed_suites == 0 else "FAILED")
-        run.finished_at = time.time()
-        run.duration_ms = (time.monotonic() - started) * 1000
-        session.add(run)
-        session.commit()
     return run, results
 
 
-def _summary(run: TestRun, missing: list[str]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "test_run_id": run.id,
-        "base_url": run.base_url,
-        "status": run.status,
-        "suites": {
-            "total": run.total_suites,
-            "passed": run.passed_suites,
-            "failed": run.failed_suites,
-        },
-        "steps": {"total": run.total_steps, "passed": run.passed_steps, "failed": run.failed_steps},
-        "duration_ms": round(run.duration_ms, 2),
-    }
-    if missing:
-        summary["missing_test_suite_ids"] = missing
-    return summary
+def _summary(run: TestRun, missing: list[str]) -> RunSummary:
+    return RunSummary(
+        test_run_id=run.id,
+        base_url=run.base_url,
+        status=run.status,
+        suites=Tally(total=run.total_suites, passed=run.passed_suites, failed=run.failed_suites),
+        steps=Tally(total=run.total_steps, passed=run.passed_steps, failed=run.failed_steps),
+        duration_ms=round(run.duration_ms, 2),
+        missing_test_suite_ids=missing,
+    )
 
 
-def _outcome(run: TestRun, summary: dict[str, Any]) -> Outcome:
+def _outcome(run: TestRun, summary: RunSummary) -> Outcome:
     if run.status == "STOPPED":
         return Outcome("STOPPED", summary)
     if run.status == "PASSED":
@@ -191,47 +201,45 @@ def _outcome(run: TestRun, summary: dict[str, Any]) -> Outcome:
     return Outcome("FAILED", summary, f"{run.failed_suites} of {run.total_suites} suites failed")
 
 
-def run_job(execution: JobExecution) -> Outcome:
+def run_job(execution: JobExecution[RunParams]) -> Outcome:
     job = execution.job
     with session_scope(execution.ctx.engine) as session:
-        inputs = load_inputs(
-            session, job.org_id, job.app_id or "", execution.params.get("test_suite_ids")
-        )
+        inputs = load_inputs(session, job.org_id, job.app_id or "", execution.params.test_suite_ids)
     if inputs is None:
         return Outcome("FAILED", error="the app was deleted")
     if not inputs.suites:
         return Outcome("FAILED", error="nothing to run: no test suites found")
-    base_url = execution.params.get("base_url") or inputs.app.endpoint
+    base_url = execution.params.base_url or inputs.app.endpoint
     run, _ = execute_suites(execution, inputs.suites, base_url, inputs.auth)
     return _outcome(run, _summary(run, inputs.missing))
 
 
-def validate_job(execution: JobExecution) -> Outcome:
+def validate_job(execution: JobExecution[ValidateParams]) -> Outcome:
     job = execution.job
-    suite_id = execution.params["test_suite_id"]
+    suite_id = execution.params.test_suite_id
     with session_scope(execution.ctx.engine) as session:
         inputs = load_inputs(session, job.org_id, job.app_id or "", [suite_id])
     if inputs is None or not inputs.suites:
         return Outcome("FAILED", error=f"test suite {suite_id} no longer exists")
-    base_url = execution.params.get("base_url") or inputs.app.endpoint
+    base_url = execution.params.base_url or inputs.app.endpoint
     run, results = execute_suites(execution, inputs.suites, base_url, inputs.auth)
     result = results[0]
-    summary = _summary(run, [])
-    summary["validation"] = {
-        "test_suite_id": suite_id,
-        "suite": result.suite_name,
-        "valid": result.passed,
-        "steps": len(result.steps),
-        "failing_steps": [
-            {
-                "index": step.index,
-                "name": step.name,
-                "explanations": explain(step),
-                "assertions": [a.model_dump(mode="json") for a in step.assertions if not a.passed],
-                "error": step.error,
-            }
+    validation = ValidationOutcome(
+        test_suite_id=suite_id,
+        suite=result.suite_name,
+        valid=result.passed,
+        steps=len(result.steps),
+        failing_steps=[
+            FailingStep(
+                index=step.index,
+                name=step.name,
+                explanations=explain(step),
+                assertions=[a.model_dump(mode="json") for a in step.assertions if not a.passed],
+                error=step.error,
+            )
             for step in result.steps
             if not step.passed
         ],
-    }
+    )
+    summary = ValidationSummary(**_summary(run, []).model_dump(), validation=validation)
     return _outcome(run, summary)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from core.jobs import JobKind, JobStatus
 from orchestrator.api.docs import COMMON, WRITE
 from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
-from orchestrator.schemas.jobs import JobPublic, JobStatus, JobType
+from orchestrator.schemas.jobs import JobPublic
 from orchestrator.schemas.runs import ValidationResult
 from orchestrator.services import jobs as service
 from orchestrator.services import runs as run_service
@@ -25,7 +26,7 @@ def list_jobs(
     session: SessionDep,
     page: OffsetDep,
     app_id: Annotated[str | None, Query(max_length=40)] = None,
-    type: Annotated[JobType | None, Query(description="Job type")] = None,
+    type: Annotated[JobKind | None, Query(description="Job type")] = None,
     status: Annotated[JobStatus | None, Query(description="Job status")] = None,
 ) -> Response:
     result = service.page(

@@ -15,11 +15,11 @@ from pydantic import (
 )
 
 from actors.coverage import CoverageReport
-from actors.generate import DEFAULT_MAX_TEST_SUITES, Skipped
+from actors.generate import Skipped
 from actors.jobs.generate_history import DroppedSuite, KeptSuite, OperationResult
+from core.jobs import DEFAULT_MAX_TEST_SUITES, JobStatus
 from orchestrator.schemas.apps import OpenApiInput
 from orchestrator.schemas.common import RequestModel
-from orchestrator.schemas.jobs import JobStatus
 from orchestrator.schemas.runs import check_base_url
 
 # Each candidate suite is run against the live API, so the cap bounds a job's traffic.

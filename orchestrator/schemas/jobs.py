@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class JobType(StrEnum):
-    GENERATE = "GENERATE"
-    RUN = "RUN"
-    VALIDATE = "VALIDATE"
-    NORMALIZE = "NORMALIZE"
-    LOAD_TEST = "LOAD_TEST"
-
-
-class JobStatus(StrEnum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    STOPPED = "STOPPED"
-    CANCELLED = "CANCELLED"
-
-
-TERMINAL = frozenset(
-    {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELLED}
-)
+from core.jobs import JobKind, JobStatus
 
 
 class JobPublic(BaseModel):
     job_id: str
-    job_type: JobType
+    job_type: JobKind
     job_status: JobStatus
     app_id: str | None
     created_at: int

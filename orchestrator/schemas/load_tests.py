@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from loadgen.config import Threshold
+from core.jobs import Profile, Threshold
 from loadgen.protocol import LoadReport
 from orchestrator.schemas.common import RequestModel
 from orchestrator.schemas.runs import check_base_url
-
-Profile = Literal["constant", "ramp", "spike", "step"]
 
 
 class LoadTestCreate(RequestModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.jobs import DEFAULT_NOISE_SAMPLES
 from orchestrator.schemas.common import RequestModel
 
 # Re-sending more often than this finds nothing new and only loads the target.
@@ -19,7 +20,7 @@ class NormalizeRequest(RequestModel):
         "(they may create or change data on the target). GET, HEAD and OPTIONS always are.",
     )
     noise_samples: int = Field(
-        default=2,
+        default=DEFAULT_NOISE_SAMPLES,
         ge=0,
         le=MAX_NOISE_SAMPLES,
         description="How many identical calls each affected request gets for noise "

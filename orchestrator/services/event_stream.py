@@ -13,21 +13,21 @@ from datetime import UTC, datetime
 
 import anyio
 import orjson
-from sqlmodel import Session, select
 
+from core.jobs import TERMINAL, TERMINAL_EVENT_TYPES, JobStatus
 from orchestrator.runtime import Runtime
+from storage import job_states
+from storage.db import session_scope
 from storage.events import Event, format_timestamp, heartbeat_wire
-from storage.models import Job
 
-TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED"})
-TERMINAL_TYPES = frozenset({"job.completed", "job.failed", "job.stopped", "job.cancelled"})
 READ_BATCH = 1000
 TERMINAL_EVENT_GRACE_S = 5.0
 
 
 def _status(runtime: Runtime, job_id: str) -> str:
-    with Session(runtime.engine) as session:
-        return session.exec(select(Job.status).where(Job.id == job_id)).first() or "CANCELLED"
+    # A job deleted with its app has no status any more: its stream ends as if cancelled.
+    with session_scope(runtime.engine) as session:
+        return job_states.status_of(session, job_id) or JobStatus.CANCELLED
 
 
 async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIterator[bytes]:
@@ -37,7 +37,7 @@ async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIter
         for event in await anyio.to_thread.run_sync(store.read, job_id, last, READ_BATCH):
             yield event.to_ndjson()
             last = event.seq
-            if event.type in TERMINAL_TYPES:
+            if event.type in TERMINAL_EVENT_TYPES:
                 return
         remaining = deadline - anyio.current_time()
         if remaining <= 0 or not await store.wait(job_id, last, remaining):
@@ -56,7 +56,7 @@ async def job_events(
             for event in batch:
                 yield event.to_ndjson()
                 last = event.seq
-                if event.type in TERMINAL_TYPES:
+                if event.type in TERMINAL_EVENT_TYPES:
                     return
             if len(batch) == READ_BATCH:
                 continue
@@ -68,7 +68,7 @@ async def job_events(
             if batch and await store.wait(job_id, last, heartbeat):
                 continue
             status = await anyio.to_thread.run_sync(_status, runtime, job_id)
-            if status in TERMINAL_STATUSES:
+            if status in TERMINAL:
                 # A worker commits the terminal state, then appends the terminal event:
                 # give the event a moment to land; end anyway if it never comes (the
                 # worker died in between).

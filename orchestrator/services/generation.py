@@ -8,9 +8,9 @@ import json
 from sqlmodel import Session
 
 from actors.generate import Skipped
-from actors.jobs.generate import GenerateParams
 from actors.jobs.generate_history import DroppedSuite, KeptSuite, OperationResult
 from core.errors import NotFound, ValidationFailed
+from core.jobs import GenerateParams, JobKind
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.generation import (
     GenerateRequest,
@@ -62,7 +62,7 @@ def submit_generate(
         timeout=body.timeout,
         seed=body.seed,
     )
-    return submit(session, runtime, org_id, app_id, "GENERATE", params.model_dump())
+    return submit(session, runtime, org_id, app_id, JobKind.GENERATE, params)
 
 
 def page_history(

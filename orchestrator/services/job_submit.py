@@ -6,15 +6,14 @@ sends it again, so an accepted job is never lost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import structlog
 from sqlmodel import Session
 
 from core.errors import ValidationFailed
+from core.jobs import JobKind, JobParams
 from orchestrator.runtime import Runtime
 from runner.errors import TargetError
 from runner.hostpolicy import DEFAULT_DENIED, HostPolicy
@@ -44,8 +43,8 @@ def submit(
     runtime: Runtime,
     org_id: str,
     app_id: str | None,
-    kind: str,
-    params: dict[str, Any],
+    kind: JobKind,
+    params: JobParams,
     *,
     time_limit_s: float | None = None,
     before_commit: Callable[[Job], None] | None = None,
@@ -53,7 +52,8 @@ def submit(
     """Create a QUEUED job, commit, and enqueue its message. ``before_commit`` lets the
     caller link rows of its own to the job in the same transaction."""
     job = job_rows.add(
-        session, Job(org_id=org_id, app_id=app_id, type=kind, params_json=json.dumps(params))
+        session,
+        Job(org_id=org_id, app_id=app_id, type=kind, params_json=params.model_dump_json()),
     )
     if before_commit is not None:
         before_commit(job)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 
 from sqlmodel import Session
 
 from core.errors import Conflict, NotFound
+from core.jobs import TERMINAL, JobStatus
 from orchestrator.runtime import Runtime
-from orchestrator.schemas.jobs import TERMINAL, JobPublic, JobStatus
+from orchestrator.schemas.jobs import JobPublic
+from storage import job_states
 from storage import jobs as job_rows
 from storage.events import NewEvent
 from storage.models import Job
@@ -60,18 +61,23 @@ def page(
 
 def request_stop(session: Session, runtime: Runtime, org_id: str, job_id: str) -> Job:
     """QUEUED -> CANCELLED at once; RUNNING -> stop requested (the worker ends it as
-    STOPPED); terminal -> Conflict."""
+    STOPPED); terminal -> Conflict. Each step is a conditional update, so a worker
+    claiming or finishing the job at the same moment is never overwritten."""
     job = get(session, org_id, job_id)
-    if job.status in TERMINAL:
-        raise Conflict(f"job {job_id} is already {job.status}")
-    if job.status == JobStatus.QUEUED:
-        job.status = JobStatus.CANCELLED
-        job.finished_at = time.time()
-    job.stop_requested = True
-    session.add(job)
-    session.commit()
-    if job.status == JobStatus.CANCELLED:
-        runtime.events.append(
-            job.id, job.org_id, job.app_id, [NewEvent(type="job.cancelled", status="CANCELLED")]
-        )
-    return job
+    if job.status not in TERMINAL:
+        if job_states.cancel_queued(session, job.id):
+            session.commit()
+            runtime.events.append(
+                job.id,
+                job.org_id,
+                job.app_id,
+                [NewEvent(type="job.cancelled", status=JobStatus.CANCELLED)],
+            )
+        elif job_states.request_stop(session, job.id):
+            session.commit()
+        session.refresh(job)
+        if job.status == JobStatus.CANCELLED or (
+            job.status == JobStatus.RUNNING and job.stop_requested
+        ):
+            return job
+    raise Conflict(f"job {job_id} is already {job.status}")

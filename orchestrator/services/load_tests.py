@@ -7,6 +7,7 @@ import json
 from sqlmodel import Session
 
 from core.errors import NotFound, ValidationFailed
+from core.jobs import JobKind, JobStatus, LoadTestParams
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.load_tests import LoadTestCreate, LoadTestPublic
 from orchestrator.services import apps as app_service
@@ -39,17 +40,27 @@ def create(
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
     suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "replay")
-    params = body.model_dump(mode="json") | {"base_url": base_url}
     load_test = load_rows.add(
-        session, LoadTest(org_id=org_id, app_id=app_id, job_id="", params_json=json.dumps(params))
+        session, LoadTest(org_id=org_id, app_id=app_id, job_id="", params_json="{}")
     )
-    params["load_test_id"] = load_test.id
+    params = LoadTestParams(
+        load_test_id=load_test.id,
+        base_url=base_url,
+        virtual_users=body.virtual_users,
+        duration_secs=body.duration_secs,
+        profile=body.profile,
+        spawn_rate=body.spawn_rate,
+        thresholds=body.thresholds,
+        test_suite_ids=body.test_suite_ids,
+        variables=body.variables or {},
+    )
+    load_test.params_json = params.model_dump_json(exclude={"load_test_id"})
     job = submit(
         session,
         runtime,
         org_id,
         app_id,
-        "LOAD_TEST",
+        JobKind.LOAD_TEST,
         params,
         time_limit_s=body.duration_secs + TIME_LIMIT_MARGIN_S,
         before_commit=lambda job: setattr(load_test, "job_id", job.id),
@@ -89,7 +100,7 @@ def stop(
 ) -> LoadTest:
     row = get(session, org_id, app_id, load_test_id)
     job = job_service.request_stop(session, runtime, org_id, row.job_id)
-    if job.status == "CANCELLED":
+    if job.status == JobStatus.CANCELLED:
         load_rows.record(session, row.id, "CANCELLED")
         session.commit()
     session.refresh(row)

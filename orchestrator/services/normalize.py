@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from core.errors import Conflict
+from core.jobs import JobKind, NormalizeParams
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.normalize import NormalizeRequest
 from orchestrator.services import runs as run_service
@@ -28,10 +29,10 @@ def submit_normalize(
         run_service.get_report(session, org_id, app_id, run_id, report_id)
     if run.status == "RUNNING":
         raise Conflict(f"test run {run_id} is still running; normalize it once it has finished")
-    params = {
-        "test_run_id": run.id,
-        "report_id": report_id,
-        "resend_unsafe": body.resend_unsafe,
-        "noise_samples": body.noise_samples,
-    }
-    return submit(session, runtime, org_id, app_id, "NORMALIZE", params)
+    params = NormalizeParams(
+        test_run_id=run.id,
+        report_id=report_id,
+        resend_unsafe=body.resend_unsafe,
+        noise_samples=body.noise_samples,
+    )
+    return submit(session, runtime, org_id, app_id, JobKind.NORMALIZE, params)

@@ -7,6 +7,7 @@ import json
 from sqlmodel import Session
 
 from core.errors import Conflict, NotFound
+from core.jobs import TERMINAL, JobKind, RunParams, ValidateParams, ValidationSummary
 from orchestrator.pagination import decode_cursor, encode_cursor
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.runs import (
@@ -34,12 +35,10 @@ def submit_run(
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
     suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "run")
-    params = {
-        "base_url": base_url,
-        "test_suite_ids": body.test_suite_ids,
-        "variables": body.variables or {},
-    }
-    return submit(session, runtime, org_id, app_id, "RUN", params)
+    params = RunParams(
+        base_url=base_url, test_suite_ids=body.test_suite_ids, variables=body.variables or {}
+    )
+    return submit(session, runtime, org_id, app_id, JobKind.RUN, params)
 
 
 def submit_validate(
@@ -54,22 +53,24 @@ def submit_validate(
     suite_service.get(session, org_id, app_id, suite_id)
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
-    params = {"base_url": base_url, "test_suite_id": suite_id, "variables": body.variables or {}}
-    return submit(session, runtime, org_id, app_id, "VALIDATE", params)
+    params = ValidateParams(
+        base_url=base_url, test_suite_id=suite_id, variables=body.variables or {}
+    )
+    return submit(session, runtime, org_id, app_id, JobKind.VALIDATE, params)
 
 
 def validation_result(session: Session, org_id: str, job_id: str) -> ValidationResult:
     job = job_service.get(session, org_id, job_id)
-    if job.type != "VALIDATE":
+    if job.type != JobKind.VALIDATE:
         raise NotFound(f"job {job_id} is not a validation job")
-    result = json.loads(job.result_json) if job.result_json else {}
-    if "validation" not in result:
-        if job.status in ("QUEUED", "RUNNING"):
+    if job.result_json is None:
+        if job.status not in TERMINAL:
             raise Conflict(f"validation not finished yet: job {job_id} is {job.status}")
         raise Conflict(
             f"job {job_id} ended {job.status} without a result: {job.error or 'no detail'}"
         )
-    return ValidationResult(job_id=job.id, **result["validation"])
+    summary = ValidationSummary.model_validate_json(job.result_json)
+    return ValidationResult(job_id=job.id, **summary.validation.model_dump(mode="json"))
 
 
 def _ts(value: float | None) -> int | None:

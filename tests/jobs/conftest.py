@@ -13,14 +13,13 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from core.jobs import TERMINAL
 from orchestrator.app import create_app
 from orchestrator.runtime import build_runtime
 from orchestrator.services import keys as key_service
 from tests.support.api_server import Api, deployment_settings
 from tests.support.live_server import LiveServer
 from tests.support.pets_target import PetsTarget
-
-TERMINAL = {"COMPLETED", "FAILED", "STOPPED", "CANCELLED"}
 
 
 @pytest.fixture(scope="module")

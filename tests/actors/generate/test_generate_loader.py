@@ -11,6 +11,7 @@ import pytest
 from actors.generate import InvalidOpenAPIDocument, load_document, validate_openapi_document
 from actors.generate.loader import server_path
 from core.errors import ValidationFailed
+from orchestrator.envelope import status_and_code
 from tests.actors.generate.conftest import read
 
 
@@ -80,7 +81,7 @@ def test_the_error_is_the_api_validation_error() -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_openapi_document("hello")
 
-    assert caught.value.status == 400
+    assert status_and_code(caught.value) == (400, "VALIDATION_ERROR")
     assert caught.value.message.startswith("not a usable OpenAPI document: ")
 
 
