@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings
-from runner.hostpolicy import DEFAULT_DENIED, HostPolicy
-from runner.target import TargetClient
+from runner import DEFAULT_DENIED, HostPolicy, TargetClient
 from storage.events import EventStore
 
 

@@ -26,9 +26,7 @@ from loadgen.protocol import (
     TimePoint,
     parse_line,
 )
-from runner.auth import TargetAuth
-from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED
-from runner.suite import Suite
+from runner import DEFAULT_ALLOWED, DEFAULT_DENIED, Suite, TargetAuth
 
 # A request that takes longer than this is a failure; the same order as the runner's default.
 DEFAULT_REQUEST_TIMEOUT_S = 30.0

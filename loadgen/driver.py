@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from loadgen.config import ErrorLine, LoadConfig
     from loadgen.session import LineWriter, run
-    from runner.auth import secrets_of
-    from runner.masking import Masker
+    from runner import Masker, secrets_of
 
     emit = LineWriter(sys.stdout)
     try:

@@ -30,8 +30,7 @@ from typing import IO
 from pydantic import ValidationError
 
 from loadgen.config import ErrorLine, LoadConfig, LoadReport, ReportLine, StatsLine, parse_line
-from runner.auth import secrets_of
-from runner.masking import Masker
+from runner import Masker, secrets_of
 
 Line = StatsLine | ReportLine | ErrorLine
 # The driver promises its report within 2 s of SIGTERM; past this it is killed.

@@ -18,7 +18,7 @@ from loadgen.config import LoadConfig
 from loadgen.protocol import ErrorEntry, LoadReport, SkippedEntry, StatsLine, TimePoint
 from loadgen.report import Sample, endpoint_stats, evaluate_thresholds, time_point
 from loadgen.steps import SKIP_PREFIX
-from runner.masking import Masker
+from runner import Masker
 
 # The report lists the most frequent errors; the rest are counted in the totals anyway.
 MAX_ERRORS = 50

@@ -20,9 +20,7 @@ from loadgen.sampler import Sampler
 from loadgen.shapes import shape_for
 from loadgen.steps import host_of
 from loadgen.users import HostGate, build_user_class
-from runner.auth import secrets_of
-from runner.hostpolicy import HostPolicy
-from runner.masking import Masker
+from runner import HostPolicy, Masker, secrets_of
 
 EXIT_BAD_INPUT = 2
 EXIT_CANNOT_RUN = 3

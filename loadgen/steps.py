@@ -13,21 +13,28 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from runner.assertions import AnyAssertion, evaluate_all
-from runner.auth import AnyAuth, auth_headers, auth_query
-from runner.extract import extract_all
-from runner.noise import Noise, parse_noise
-from runner.observed import ObservedResponse
-from runner.prepare import (
+from runner import (
+    AnyAssertion,
+    AnyAuth,
+    AssertionResult,
+    Noise,
+    ObservedResponse,
     OutgoingRequest,
+    StatusCodeAssertion,
+    Step,
+    Suite,
+    TemplateError,
     add_query,
+    auth_headers,
+    auth_query,
     build_request,
+    evaluate_all,
+    extract_all,
     is_templated,
+    parse_noise,
+    placeholders,
     render_assertions,
 )
-from runner.results import AssertionResult
-from runner.suite import StatusCodeAssertion, Step, Suite
-from runner.templating import TemplateError, placeholders
 
 # Marks a Locust error entry as a step that was not sent (see loadgen.protocol.SkippedEntry).
 SKIP_PREFIX = "step skipped: "

@@ -31,10 +31,7 @@ from loadgen.steps import (
     StepSkipped,
     host_of,
 )
-from runner.auth import AnyAuth, secrets_of
-from runner.hostpolicy import HostPolicy
-from runner.masking import Masker
-from runner.observed import ObservedResponse
+from runner import AnyAuth, HostPolicy, Masker, ObservedResponse, secrets_of
 
 USER_CLASS_NAME = "SuiteUser"
 

@@ -1,9 +1,13 @@
-"""The step runner: templating, requests to untrusted targets, assertions, extraction,
-and running suites. The judging parts (templating, prepare, assertions, extract) are
-pure and shared with the Locust users; the target client is the only part that does I/O.
+"""The step runner as a library: the suite model, templating, assertions, extraction,
+masking, the guarded client for untrusted targets, and running suites.
+
+It is what the API validates suites with, what jobs execute and what Locust users
+replay, so it sits below all three. The judging parts (templating, prepare, assertions,
+extract) are pure and shared with the Locust users; the target client is the only part
+that does I/O. Callers outside this package import from here, not from its modules.
 """
 
-from runner.assertions import evaluate, evaluate_all, status_matches
+from runner.assertions import evaluate, evaluate_all, not_json_reason, status_matches
 from runner.auth import (
     AnyAuth,
     BasicAuth,
@@ -11,17 +15,29 @@ from runner.auth import (
     HeaderAuth,
     QueryAuth,
     TargetAuth,
+    auth_headers,
+    auth_query,
     parse_auth,
+    secrets_of,
 )
+from runner.compare import is_number, json_equal, json_type, show
 from runner.errors import TargetError, TargetErrorKind
 from runner.execute import Client, run_suite, run_suites
 from runner.explain import explain
 from runner.extract import Extraction, ExtractionError, extract_all, extract_value
-from runner.hostpolicy import DEFAULT_DENIED, HostPolicy, TargetDenied
+from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED, HostPolicy, TargetDenied
+from runner.jsonpath import JsonPath, JsonPathError, format_parts
+from runner.jsonpath import parse as parse_json_path
 from runner.masking import MASK, Masker
 from runner.noise import Noise, parse_noise
 from runner.observed import ObservedResponse
-from runner.prepare import OutgoingRequest, build_request
+from runner.prepare import (
+    OutgoingRequest,
+    add_query,
+    build_request,
+    is_templated,
+    render_assertions,
+)
 from runner.results import (
     AssertionResult,
     RecordedRequest,
@@ -30,21 +46,41 @@ from runner.results import (
     SuiteCounts,
     SuiteResult,
 )
+from runner.suite import (
+    AnyAssertion,
+    BodyAssertion,
+    HeaderAssertion,
+    JsonPathAssertion,
+    LatencyAssertion,
+    SchemaAssertion,
+    StatusCodeAssertion,
+    Step,
+    Suite,
+    suite_to_dict,
+)
 from runner.target import TargetClient
-from runner.templating import TemplateError, render
+from runner.templating import TemplateError, placeholders, render
 
 __all__ = [
+    "DEFAULT_ALLOWED",
     "DEFAULT_DENIED",
     "MASK",
+    "AnyAssertion",
     "AnyAuth",
     "AssertionResult",
     "BasicAuth",
     "BearerAuth",
+    "BodyAssertion",
     "Client",
     "Extraction",
     "ExtractionError",
+    "HeaderAssertion",
     "HeaderAuth",
     "HostPolicy",
+    "JsonPath",
+    "JsonPathAssertion",
+    "JsonPathError",
+    "LatencyAssertion",
     "Masker",
     "Noise",
     "ObservedResponse",
@@ -52,7 +88,11 @@ __all__ = [
     "QueryAuth",
     "RecordedRequest",
     "RecordedResponse",
+    "SchemaAssertion",
+    "StatusCodeAssertion",
+    "Step",
     "StepResult",
+    "Suite",
     "SuiteCounts",
     "SuiteResult",
     "TargetAuth",
@@ -61,16 +101,31 @@ __all__ = [
     "TargetError",
     "TargetErrorKind",
     "TemplateError",
+    "add_query",
+    "auth_headers",
+    "auth_query",
     "build_request",
     "evaluate",
     "evaluate_all",
     "explain",
     "extract_all",
     "extract_value",
+    "format_parts",
+    "is_number",
+    "is_templated",
+    "json_equal",
+    "json_type",
+    "not_json_reason",
     "parse_auth",
+    "parse_json_path",
     "parse_noise",
+    "placeholders",
     "render",
+    "render_assertions",
     "run_suite",
     "run_suites",
+    "secrets_of",
+    "show",
     "status_matches",
+    "suite_to_dict",
 ]

@@ -56,6 +56,23 @@ def floor_of(module: str) -> int:
     return best[1]
 
 
+@cache
+def bound_names(module: str) -> frozenset[str]:
+    """Names a module binds at its top level (imports, definitions, assignments)."""
+    path = project_modules().get(module)
+    if path is None:
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(names)
+
+
 def imported_modules(module: str, path: Path) -> Iterator[tuple[int, str]]:
     """``(line, module)`` for every project module ``path`` imports, at any depth of the
     file (function-level imports count: they are dependencies all the same)."""
@@ -70,9 +87,12 @@ def imported_modules(module: str, path: Path) -> Iterator[tuple[int, str]]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            # ``from pkg import mod`` depends on pkg.mod when that is a module.
+            # ``from pkg import mod`` depends on pkg.mod when that is a module, unless
+            # pkg's __init__ binds the name itself (then it is what the import gets).
             names = [
-                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                f"{base}.{alias.name}"
+                if f"{base}.{alias.name}" in modules and alias.name not in bound_names(base)
+                else base
                 for alias in node.names
             ]
         for name in names:
@@ -112,10 +132,22 @@ def test_no_import_loops_between_modules() -> None:
     assert loops == []
 
 
+def test_callers_outside_the_runner_use_its_public_surface() -> None:
+    reaching_in = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for module, path in project_modules().items()
+        if not module.startswith("runner")
+        for line, target in imported_modules(module, path)
+        if target.startswith("runner.")
+    ]
+    assert reaching_in == []
+
+
 def test_the_checks_see_an_upward_import_and_a_loop() -> None:
     # The checks above would pass on an empty graph; prove they read real imports.
     graph = import_graph()
     assert "core.errors" in graph["storage.events.base"]
+    assert any(target.startswith("runner.") for target in graph["runner.execute"])
     assert floor_of("actors.generate.loader") < floor_of("loadgen.config")
     assert floor_of("actors.jobs.run") > floor_of("loadgen.config")
     assert [sorted(c) for c in strongly_connected({"a": {"b"}, "b": {"a"}}) if len(c) > 1] == [

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from actors.coverage.matching import PathMatcher
 from actors.generate.loader import load_document, server_path
 from actors.generate.refs import RefError, Resolver
-from runner.suite import StatusCodeAssertion, Suite
+from runner import StatusCodeAssertion, Suite
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CoverageStatus = Literal["covered", "partial", "uncovered"]

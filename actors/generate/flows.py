@@ -17,7 +17,7 @@ from actors.generate.cases import Case
 from actors.generate.operations import Operation
 from actors.generate.refs import RefError
 from actors.generate.requests import RequestPlan, Template, plan_request
-from runner.jsonpath import format_parts
+from runner import format_parts
 
 
 def flow_cases(b: SuiteBuilder, ops: list[Operation], seed: int) -> list[Case]:

@@ -31,7 +31,7 @@ from actors.generate.schemaview import SchemaView
 from actors.generate.validity import BodyChecker
 from actors.generate.values import ValueGenerator
 from core.jobs import DEFAULT_MAX_TEST_SUITES
-from runner.suite import SchemaAssertion, Suite
+from runner import SchemaAssertion, Suite
 
 _PRIORITY = {"flow": 0, "positive": 1, "negative": 2}
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from actors.generate.generator import DEFAULT_MAX_TEST_SUITES, generate_suites
-from runner.suite import Suite, suite_to_dict
+from runner import Suite, suite_to_dict
 
 
 class _Dumper(yaml.SafeDumper):

@@ -13,7 +13,7 @@ from typing import Any
 from actors.generate.operations import Operation
 from actors.generate.refs import RefError, Resolver
 from actors.generate.schemaview import SchemaView
-from runner import jsonpath
+from runner import format_parts
 
 _BODY_POINTER = re.compile(r"^\$response\.body#(/.*)?$")
 
@@ -38,7 +38,7 @@ def pointer_to_path(pointer: str) -> str:
     for raw in pointer.split("/")[1:] if pointer else []:
         part = raw.replace("~1", "/").replace("~0", "~")
         parts.append(int(part) if part.isdigit() else part)
-    return jsonpath.format_parts(tuple(parts))
+    return format_parts(tuple(parts))
 
 
 class ResourceIndex:
@@ -125,7 +125,7 @@ class ResourceIndex:
             found = self._find_property(response.schema, param, 0)
         except RefError:
             return None
-        return jsonpath.format_parts(found) if found else None
+        return format_parts(found) if found else None
 
     def _find_property(self, schema: Any, param: str, depth: int) -> tuple[str, ...] | None:
         flat, _ = self.view.flat(schema)

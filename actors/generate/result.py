@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from runner.suite import Suite
+from runner import Suite
 
 CaseKind = Literal["flow", "positive", "negative"]
 

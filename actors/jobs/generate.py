@@ -25,7 +25,7 @@ from actors.jobs.generate_check import CandidateChecker, path_prefix, with_prefi
 from actors.jobs.generate_history import GenerationTally
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement
 from core.jobs import GenerateParams, GenerateSummary
-from runner.suite import suite_to_dict
+from runner import suite_to_dict
 from storage import apps as app_rows
 from storage import generations as generation_rows
 from storage import suites as suite_rows

@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 from actors.context import WorkerContext
 from actors.generate import GeneratedSuite
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement, judge
-from runner import TargetClient, run_suite, run_suites
-from runner.suite import Suite
+from runner import Suite, TargetClient, run_suite, run_suites
 
 
 def path_prefix(base_url: str, server_path: str) -> str:

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from actors.coverage import PathMatcher, compute_coverage
-from runner.results import StepResult, SuiteResult
-from runner.suite import StatusCodeAssertion, Suite
+from runner import StatusCodeAssertion, StepResult, Suite, SuiteResult
 
 CONTRADICTS_SPEC = "contradicts-spec"
 # A reason quotes at most this much of an assertion's own explanation.

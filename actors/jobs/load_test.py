@@ -17,7 +17,7 @@ from core.jobs import LoadTestParams, LoadTestSummary
 from loadgen.config import LoadConfig
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
-from runner.hostpolicy import DEFAULT_DENIED
+from runner import DEFAULT_DENIED
 from storage import load_tests as load_rows
 from storage.db import session_scope
 

@@ -19,9 +19,7 @@ from typing import Any
 from actors.engine import JobExecution, Outcome
 from actors.normalize import Change, Samples, normalize_suite, resend
 from core.jobs import NormalizeCounts, NormalizeParams, NormalizeResult
-from runner.results import StepResult
-from runner.suite import Suite, suite_to_dict
-from runner.target import TargetClient
+from runner import StepResult, Suite, TargetClient, suite_to_dict
 from storage import apps as app_rows
 from storage import runs as run_rows
 from storage import suite_versions

@@ -26,8 +26,7 @@ from core.jobs import (
     ValidationOutcome,
     ValidationSummary,
 )
-from runner import explain, run_suite
-from runner.results import StepResult, SuiteResult
+from runner import StepResult, SuiteResult, explain, run_suite
 from storage import job_states
 from storage import runs as run_rows
 from storage.db import session_scope

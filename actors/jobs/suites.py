@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from runner.suite import Suite
+from runner import Suite
 from storage import apps as app_rows
 from storage import suites as suite_rows
 from storage.models import App

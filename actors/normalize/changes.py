@@ -8,14 +8,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from runner.compare import show
-from runner.suite import (
+from runner import (
     AnyAssertion,
     HeaderAssertion,
     JsonPathAssertion,
     LatencyAssertion,
     SchemaAssertion,
     StatusCodeAssertion,
+    show,
 )
 
 ChangeKind = Literal["changed", "noise", "refused"]

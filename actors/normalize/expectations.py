@@ -16,20 +16,25 @@ from typing import Any, Literal
 
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.schema_widen import CannotWiden, widen
-from runner import jsonpath
-from runner.assertions import not_json_reason
-from runner.compare import is_number, json_equal, json_type, show
-from runner.noise import Noise
-from runner.observed import ObservedResponse
-from runner.suite import (
+from runner import (
     BodyAssertion,
     HeaderAssertion,
+    JsonPath,
     JsonPathAssertion,
     LatencyAssertion,
+    Noise,
+    ObservedResponse,
     SchemaAssertion,
     StatusCodeAssertion,
+    format_parts,
+    is_number,
+    json_equal,
+    json_type,
+    not_json_reason,
+    parse_json_path,
+    placeholders,
+    show,
 )
-from runner.templating import placeholders
 
 Parts = tuple[str | int, ...]
 _PRESENCE = ("exists", "not_exists")
@@ -120,7 +125,7 @@ def _json_path(assertion: JsonPathAssertion, view: StepView) -> Proposal:
     ok, document = view.observed.json()
     if not ok:
         return refuse(not_json_reason(view.observed, f"{assertion.path} cannot be read"))
-    path = jsonpath.parse(assertion.path)
+    path = parse_json_path(assertion.path)
     base = {"type": "json_path", "path": assertion.path}
     matches = path.find_with_paths(document)
     if not matches:
@@ -179,7 +184,7 @@ def _from_values(
 
 
 def _renamed(
-    assertion: JsonPathAssertion, path: jsonpath.JsonPath, document: Any, taken: frozenset[Parts]
+    assertion: JsonPathAssertion, path: JsonPath, document: Any, taken: frozenset[Parts]
 ) -> str | None:
     """The path a missing field moved to: the one sibling holding the expected value.
 
@@ -194,7 +199,7 @@ def _renamed(
     options = assertion.expected if assertion.op == "in" else [assertion.expected]
     if not isinstance(options, list) or any(o is None or isinstance(o, bool) for o in options):
         return None
-    found, parent = jsonpath.JsonPath("", parts[:-1]).first(document)
+    found, parent = JsonPath("", parts[:-1]).first(document)
     if not found or not isinstance(parent, dict):
         return None
     candidates = [
@@ -204,7 +209,7 @@ def _renamed(
     ]
     if len(candidates) != 1:
         return None
-    return jsonpath.format_parts((*parts[:-1], candidates[0]))
+    return format_parts((*parts[:-1], candidates[0]))
 
 
 def _distinct(values: Sequence[Any]) -> list[Any]:

@@ -14,15 +14,16 @@ from typing import Any
 
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.schema_widen import accepts_anything
-from runner import jsonpath
-from runner.masking import MASK
-from runner.noise import Noise
-from runner.suite import (
+from runner import (
+    MASK,
     BodyAssertion,
     HeaderAssertion,
     JsonPathAssertion,
+    JsonPathError,
+    Noise,
     SchemaAssertion,
     StatusCodeAssertion,
+    parse_json_path,
 )
 
 # A list of allowed values longer than this is a value that changes, not a set of options.
@@ -59,8 +60,8 @@ def noise_refusal(entry: str) -> str | None:
     if entry.lower().startswith("header:"):
         return None
     try:
-        parts = jsonpath.parse(entry).parts
-    except jsonpath.JsonPathError as exc:
+        parts = parse_json_path(entry).parts
+    except JsonPathError as exc:
         return f"not a valid JSON path: {exc}"
     if parts in _WHOLE_BODY:
         return "the whole body varies between identical calls; marking it as noise would ignore it"
@@ -97,7 +98,7 @@ def _is_noise(assertion: Any, noise: Noise) -> bool:
     if isinstance(assertion, HeaderAssertion):
         return noise.covers_header(assertion.name)
     if isinstance(assertion, JsonPathAssertion):
-        return noise.covers(jsonpath.parse(assertion.path).parts)
+        return noise.covers(parse_json_path(assertion.path).parts)
     return False
 
 

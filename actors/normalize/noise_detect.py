@@ -15,11 +15,14 @@ from typing import Any
 from actors.normalize import variance
 from actors.normalize.changes import AnyAssertion
 from actors.normalize.patterns import is_noisy_header, noise_kind, with_article
-from runner import jsonpath
-from runner.compare import json_equal
-from runner.observed import ObservedResponse
-from runner.suite import HeaderAssertion, JsonPathAssertion
-from runner.templating import placeholders
+from runner import (
+    HeaderAssertion,
+    JsonPathAssertion,
+    ObservedResponse,
+    json_equal,
+    parse_json_path,
+    placeholders,
+)
 
 Parts = tuple[str | int, ...]
 VARIES = "differs between identical calls"
@@ -94,7 +97,7 @@ def _json_findings(assertion: JsonPathAssertion, observed: ObservedResponse) -> 
     if not ok or placeholders(assertion.expected):
         return []
     findings = []
-    for parts, value in jsonpath.parse(assertion.path).find_with_paths(document):
+    for parts, value in parse_json_path(assertion.path).find_with_paths(document):
         for sub, leaf in _string_leaves(value, ()):
             kind = noise_kind(leaf)
             if kind and not _expected_at(assertion, sub, leaf):

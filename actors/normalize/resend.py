@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from runner.errors import TargetError
-from runner.masking import MASK, Masker
-from runner.observed import ObservedResponse
-from runner.prepare import OutgoingRequest
-from runner.results import RecordedRequest
-from runner.target import TargetClient
+from runner import (
+    MASK,
+    Masker,
+    ObservedResponse,
+    OutgoingRequest,
+    RecordedRequest,
+    TargetClient,
+    TargetError,
+)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -21,8 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from runner import jsonpath
-from runner.compare import json_type
+from runner import format_parts, json_type
 
 Parts = tuple[str | int, ...]
 Covered = Callable[[Parts], bool]
@@ -113,7 +112,7 @@ def _first_error(schema: Any, document: Any, covered: Covered) -> ValidationErro
 
 
 def _fix(root: Any, error: ValidationError, covered: Covered) -> str:
-    where = jsonpath.format_parts(tuple(error.absolute_path))
+    where = format_parts(tuple(error.absolute_path))
     keyword = error.validator
     node = _node(root, list(error.schema_path)[:-1], keyword, where)
     value: Any = error.instance

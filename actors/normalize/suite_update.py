@@ -26,17 +26,19 @@ from actors.normalize.changes import (
 from actors.normalize.expectations import Proposal, StepView, propose, refuse
 from actors.normalize.noise_detect import by_pattern, by_variance, merge
 from actors.normalize.resend import Samples
-from runner import jsonpath
-from runner.noise import Noise, parse_noise
-from runner.observed import ObservedResponse
-from runner.results import RecordedResponse, StepResult
-from runner.suite import (
+from runner import (
     HeaderAssertion,
     JsonPathAssertion,
+    Noise,
+    ObservedResponse,
+    RecordedResponse,
     SchemaAssertion,
     StatusCodeAssertion,
     Step,
+    StepResult,
     Suite,
+    parse_json_path,
+    parse_noise,
     suite_to_dict,
 )
 
@@ -133,7 +135,7 @@ def _normalize_step(
         body_complete=not (result.response.body_cut or result.response.truncated),
         noise=noise,
         taken=frozenset(
-            jsonpath.parse(a.path).parts
+            parse_json_path(a.path).parts
             for a in step.assertions
             if isinstance(a, JsonPathAssertion)
         ),
@@ -190,7 +192,7 @@ def _unexpected_server_error(step: Step, status: int) -> bool:
 def _covered(noise: Noise, entry: str) -> bool:
     if entry.lower().startswith("header:"):
         return noise.covers_header(entry[len("header:") :])
-    return noise.covers(jsonpath.parse(entry).parts)
+    return noise.covers(parse_json_path(entry).parts)
 
 
 def _observed(response: RecordedResponse) -> ObservedResponse:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runner import jsonpath
-from runner.compare import json_equal
+from runner import format_parts, json_equal
 
 Parts = tuple[str | int, ...]
 WILDCARD = "*"
@@ -64,7 +63,7 @@ def noise_paths(parts: set[Parts]) -> list[str]:
     for candidate in general:
         if not any(candidate[: len(k)] == k for k in kept):
             kept.append(candidate)
-    return [jsonpath.format_parts(p).replace("['*']", "[*]") for p in kept]
+    return [format_parts(p).replace("['*']", "[*]") for p in kept]
 
 
 def varying_headers(samples: Sequence[Mapping[str, str]]) -> set[str]:

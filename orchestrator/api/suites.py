@@ -16,7 +16,7 @@ from orchestrator.schemas.suites import (
     TestSuiteSummary,
 )
 from orchestrator.services import suites as service
-from runner.suite import Suite
+from runner import Suite
 
 router = APIRouter(prefix="/apps/{appId}/test-suites", tags=["test suites"], responses=COMMON)
 

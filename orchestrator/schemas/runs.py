@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from orchestrator.schemas.common import RequestModel
-from runner.results import StepResult
+from runner import StepResult
 
 
 def check_base_url(value: str | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from orchestrator.schemas.common import RequestModel
-from runner.suite import Suite
+from runner import Suite
 
 
 class TestSuitePublic(Suite):

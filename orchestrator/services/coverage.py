@@ -11,7 +11,7 @@ from actors.coverage import ObservedCall, compute_coverage
 from core.errors import ValidationFailed
 from orchestrator.schemas.generation import SchemaCoverage
 from orchestrator.services import apps as app_service
-from runner.suite import Suite
+from runner import Suite
 from storage import runs as run_rows
 from storage import suites as suite_rows
 from storage.models import TestRun

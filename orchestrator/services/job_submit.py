@@ -15,8 +15,7 @@ from sqlmodel import Session
 from core.errors import ValidationFailed
 from core.jobs import JobKind, JobParams
 from orchestrator.runtime import Runtime
-from runner.errors import TargetError
-from runner.hostpolicy import DEFAULT_DENIED, HostPolicy
+from runner import DEFAULT_DENIED, HostPolicy, TargetError
 from storage import jobs as job_rows
 from storage.events import NewEvent
 from storage.models import Job

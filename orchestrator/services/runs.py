@@ -22,7 +22,7 @@ from orchestrator.services import apps as app_service
 from orchestrator.services import jobs as job_service
 from orchestrator.services import suites as suite_service
 from orchestrator.services.job_submit import check_target, submit
-from runner.results import StepResult
+from runner import StepResult
 from storage import runs as run_rows
 from storage.models import Job, SuiteReport, TestRun
 from storage.pages import Page

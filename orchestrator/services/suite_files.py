@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from actors.generate.offline import suite_to_yaml
 from core.errors import NotFound
-from runner.suite import Suite, suite_to_dict
+from runner import Suite, suite_to_dict
 from storage import suites as suite_rows
 from storage import unfenced
 from storage.models import App, TestSuite

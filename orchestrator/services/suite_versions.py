@@ -14,7 +14,7 @@ from sqlmodel import Session
 from core.errors import Conflict, NotFound
 from orchestrator.schemas.normalize import SuiteVersionPublic, SuiteVersionSummary
 from orchestrator.services import suites as suite_service
-from runner.suite import Suite, suite_to_dict
+from runner import Suite, suite_to_dict
 from storage import suite_versions as version_rows
 from storage.models import TestSuite
 from storage.pages import Page

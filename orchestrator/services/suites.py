@@ -12,7 +12,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from orchestrator.pagination import decode_cursor, encode_cursor
 from orchestrator.schemas.suites import BulkDeleteResult, TestSuitePublic, TestSuiteSummary
 from orchestrator.services import apps as app_service
-from runner.suite import Suite, suite_to_dict
+from runner import Suite, suite_to_dict
 from storage import suite_versions
 from storage import suites as suite_rows
 from storage.models import TestSuite

@@ -14,7 +14,7 @@ import yaml
 from sqlmodel import Session
 
 from orchestrator.services import suites as suite_service
-from runner.suite import Suite
+from runner import Suite
 from storage import orgs
 from storage import suites as suite_rows
 from storage.db import build_engine

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from actors.jobs.generate_verdict import DocumentedResponses, judge
-from runner import status_matches
-from runner.results import (
+from runner import (
     AssertionResult,
     RecordedRequest,
     RecordedResponse,
     StepResult,
+    Suite,
     SuiteCounts,
     SuiteResult,
+    status_matches,
 )
-from runner.suite import Suite
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",

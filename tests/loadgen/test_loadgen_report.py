@@ -14,7 +14,7 @@ import pytest
 from loadgen.config import EndpointStats, Threshold
 from loadgen.report import Sample, endpoint_stats, evaluate_thresholds, percentile, time_point
 from loadgen.sampler import Sampler, error_text
-from runner.masking import Masker
+from runner import Masker
 from tests.loadgen.factories import load_config
 
 HISTOGRAMS = [

@@ -6,9 +6,7 @@ import json
 from typing import Any
 
 from loadgen.steps import CompiledSuite, ErrorLabels, Replay, StepSkipped, authorize
-from runner.auth import parse_auth
-from runner.observed import ObservedResponse
-from runner.suite import Suite
+from runner import ObservedResponse, Suite, parse_auth
 from tests.loadgen.factories import pets_suite
 
 BASE = "http://127.0.0.1:9"

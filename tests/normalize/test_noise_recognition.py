@@ -9,8 +9,7 @@ import pytest
 from actors.normalize.noise_detect import by_pattern, by_variance
 from actors.normalize.patterns import is_noisy_header, noise_kind, with_article
 from actors.normalize.variance import noise_paths, varying_headers, varying_parts
-from runner.observed import ObservedResponse
-from runner.suite import HeaderAssertion, JsonPathAssertion
+from runner import HeaderAssertion, JsonPathAssertion, ObservedResponse
 
 
 def response(body: object, **headers: str) -> ObservedResponse:

@@ -8,9 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from actors.normalize.resend import rebuild, resend
-from runner.masking import MASK
-from runner.results import RecordedRequest
-from runner.target import TargetClient
+from runner import MASK, RecordedRequest, TargetClient
 from tests.normalize.target import ChangingTarget
 
 

@@ -8,12 +8,19 @@ from typing import Any
 
 from actors.normalize import Samples, normalize_suite
 from actors.normalize.guard import noise_refusal, refusal
-from runner.assertions import evaluate_all
-from runner.masking import MASK
-from runner.noise import parse_noise
-from runner.observed import ObservedResponse
-from runner.results import RecordedRequest, RecordedResponse, StepResult
-from runner.suite import HeaderAssertion, JsonPathAssertion, StatusCodeAssertion, Suite
+from runner import (
+    MASK,
+    HeaderAssertion,
+    JsonPathAssertion,
+    ObservedResponse,
+    RecordedRequest,
+    RecordedResponse,
+    StatusCodeAssertion,
+    StepResult,
+    Suite,
+    evaluate_all,
+    parse_noise,
+)
 
 
 def suite(

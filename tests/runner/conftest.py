@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from runner.target import TargetClient
+from runner import TargetClient
 
 BIG_BODY_BYTES = 10 * 1024 * 1024
 HANG_SECONDS = 5.0

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from runner.observed import ObservedResponse
+from runner import ObservedResponse
 from runner.suite import Assertion, Suite
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from runner.assertions import evaluate
+from runner import evaluate
 from tests.runner.factories import assertion, observed
 
 PET: dict[str, Any] = {

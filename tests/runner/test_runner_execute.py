@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from runner.execute import run_suite, run_suites
-from runner.results import StepResult
-from runner.target import TargetClient
+from runner import StepResult, TargetClient, run_suite, run_suites
 from tests.runner.factories import make_suite
 
 CREATE = {

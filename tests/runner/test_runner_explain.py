@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from runner.execute import run_suite
-from runner.explain import explain
-from runner.target import TargetClient
+from runner import TargetClient, explain, run_suite
 from tests.runner.factories import make_suite
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.extract import ExtractionError, extract_all, extract_value
+from runner import ExtractionError, extract_all, extract_value
 from tests.runner.factories import observed
 
 

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from runner.execute import run_suite
-from runner.masking import MASK, Masker
-from runner.target import TargetClient
+from runner import MASK, Masker, TargetClient, run_suite
 from tests.runner.factories import make_suite
 
 ECHO = {"name": "echo", "request": {"path": "/echo"}}

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from runner import TemplateError
 from runner.prepare import build_request, join_url
 from runner.suite import Request
-from runner.templating import TemplateError
 
 BASE = "http://127.0.0.1:8000/api/"
 

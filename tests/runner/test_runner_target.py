@@ -10,11 +10,7 @@ from typing import Any
 
 import pytest
 
-from runner.errors import TargetError
-from runner.hostpolicy import HostPolicy
-from runner.observed import ObservedResponse
-from runner.prepare import OutgoingRequest
-from runner.target import TargetClient
+from runner import HostPolicy, ObservedResponse, OutgoingRequest, TargetClient, TargetError
 
 
 def get(client: TargetClient, url: str, **fields: Any) -> ObservedResponse:

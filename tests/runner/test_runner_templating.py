@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from runner.templating import TemplateError, placeholders, render
+from runner import TemplateError, placeholders, render
 
 
 def test_a_string_that_is_one_placeholder_keeps_the_value_type() -> None:

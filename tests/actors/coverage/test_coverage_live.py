@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from actors.coverage import ObservedCall, compute_coverage
 from actors.generate import generate_suites
-from runner.execute import run_suite
-from runner.target import TargetClient
+from runner import TargetClient, run_suite
 from tests.actors.generate.pets_app import create_app
 from tests.support.live_server import LiveServer
 

@@ -4,7 +4,7 @@ negatives a 4xx for exactly one broken thing, flows the life of one resource."""
 from __future__ import annotations
 
 from actors.generate import GeneratedSuite, generate_suites
-from runner.suite import SchemaAssertion, StatusCodeAssertion, Step
+from runner import SchemaAssertion, StatusCodeAssertion, Step
 from tests.actors.generate.conftest import read
 
 

@@ -17,7 +17,7 @@ import pytest
 from actors.generate import InvalidOpenAPIDocument, generate_suites
 from actors.generate.loader import load_document
 from actors.generate.offline import suite_to_yaml
-from runner.suite import Suite, suite_to_dict
+from runner import Suite, suite_to_dict
 from tests.actors.generate.conftest import ALL_DOCUMENTS, read
 from tests.actors.generate.synthetic import large_document_text
 

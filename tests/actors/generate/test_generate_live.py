@@ -15,9 +15,7 @@ from typing import Any
 import pytest
 
 from actors.generate import GenerationResult, generate_suites
-from runner.execute import run_suite
-from runner.results import SuiteResult
-from runner.target import TargetClient
+from runner import SuiteResult, TargetClient, run_suite
 from tests.actors.generate.pets_app import create_app
 from tests.support.live_server import LiveServer
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from actors.generate import InvalidOpenAPIDocument, generate_to_directory
-from runner.suite import Suite
+from runner import Suite
 from tests.actors.generate.conftest import DATA
 
 
