@@ -1,0 +1,73 @@
+"""Jobs listing/stop and the organization's plan and usage."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from sqlmodel import Session
+
+from storage.models import Job
+from tests.e2e.api.conftest import Api, org_id_of
+from tests.e2e.api.test_envelope import assert_error
+
+
+def add_job(api: Api, org: str, **fields: object) -> str:
+    with Session(api.runtime.engine) as session:
+        job = Job(org_id=org_id_of(api, org), **fields)
+        session.add(job)
+        session.commit()
+        return job.id
+
+
+def test_jobs_list_is_empty_until_jobs_exist(admin: httpx.Client) -> None:
+    body = admin.get("/jobs").json()
+    assert body["data"] == [] and body["meta"]["pagination"]["total_count"] == 0
+
+
+def test_jobs_are_listed_newest_first_and_filtered(api: Api, admin: httpx.Client, org: str) -> None:
+    now = time.time()
+    old = add_job(api, org, type="RUN", app_id="app_a", created_at=now - 10)
+    new = add_job(api, org, type="GENERATE", app_id="app_b", created_at=now, status="COMPLETED")
+    assert [j["job_id"] for j in admin.get("/jobs").json()["data"]] == [new, old]
+    assert [j["job_id"] for j in admin.get("/jobs", params={"type": "RUN"}).json()["data"]] == [old]
+    assert [
+        j["job_id"] for j in admin.get("/jobs", params={"status": "COMPLETED"}).json()["data"]
+    ] == [new]
+    assert [j["job_id"] for j in admin.get("/jobs", params={"app_id": "app_a"}).json()["data"]] == [
+        old
+    ]
+    job = admin.get(f"/jobs/{old}").json()["data"]
+    assert job["job_type"] == "RUN" and job["job_status"] == "QUEUED" and job["started_at"] is None
+
+
+@pytest.mark.parametrize("params", [{"type": "DANCE"}, {"status": "DONE"}])
+def test_unknown_job_filter_is_400(admin: httpx.Client, params: dict) -> None:
+    assert_error(admin.get("/jobs", params=params), 400, "VALIDATION_ERROR")
+
+
+def test_stop_queued_job_cancels_it_and_terminal_job_is_409(
+    api: Api, admin: httpx.Client, org: str
+) -> None:
+    job_id = add_job(api, org, type="RUN")
+    stopped = admin.post(f"/jobs/{job_id}/stop").json()["data"]
+    assert stopped["job_status"] == "CANCELLED" and stopped["finished_at"] is not None
+    assert_error(admin.post(f"/jobs/{job_id}/stop"), 409, "CONFLICT")
+
+
+def test_subscription_comes_from_configuration(admin: httpx.Client) -> None:
+    data = admin.get("/company/subscription").json()["data"]
+    assert data["plan"] == "self-hosted"
+    assert data["quotas"] == {"generations_per_month": None, "runs_per_month": None, "apps": None}
+    assert data["period_start"] < time.time() < data["period_end"]
+
+
+def test_usage_counts_this_period(api: Api, admin: httpx.Client, org: str) -> None:
+    admin.post("/apps", json={"name": "a", "endpoint": "http://127.0.0.1:9"})
+    add_job(api, org, type="RUN")
+    add_job(api, org, type="RUN")
+    add_job(api, org, type="GENERATE")
+    add_job(api, org, type="RUN", created_at=time.time() - 40 * 86400)
+    usage = admin.get("/company/usage").json()["data"]
+    assert (usage["runs"], usage["generations"], usage["apps"], usage["load_tests"]) == (2, 1, 1, 0)
