@@ -21,7 +21,7 @@ from storage.db import build_engine
 from storage.migrate import upgrade
 from storage.models import App
 from tests.support import items_target
-from tests.support.pets_target import crud_suite, health_suite
+from tests.support.factories import crud_suite, health_suite
 
 GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
 

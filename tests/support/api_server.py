@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from orchestrator.runtime import Runtime
+from orchestrator.app import create_app
+from orchestrator.runtime import Runtime, build_runtime
+from tests.support.factories import client_for
 from tests.support.live_server import LiveServer
 from tests.support.services import create_database
 
@@ -39,6 +43,22 @@ class Api:
     runtime: Runtime
     server: LiveServer
 
-    def client(self, key: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return httpx.Client(base_url=f"{self.url}/client/v1", headers=headers, timeout=30)
+    def client(self, key: str | None = None, *, timeout: float = 30) -> httpx.Client:
+        """A client of ``/client/v1`` sending ``key`` as its bearer token."""
+        return client_for(self, key, timeout=timeout)
+
+
+@contextmanager
+def serving(settings: Settings, *, embedded_workers: bool = False) -> Iterator[Api]:
+    """The API (with worker threads if ``embedded_workers``, as ``gauntlet serve``)
+    served on a free loopback port until the block ends; its runtime closed after."""
+    runtime = build_runtime(settings)
+    try:
+        server = LiveServer(create_app(settings, runtime, embedded_workers=embedded_workers))
+        server.start()
+        try:
+            yield Api(url=server.url, runtime=runtime, server=server)
+        finally:
+            server.stop()
+    finally:
+        runtime.close()

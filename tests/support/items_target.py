@@ -116,6 +116,11 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
+# An app's fields for this API (tests.support.factories.create_app): the document and the
+# bearer token the API wants.
+APP_FIELDS: dict[str, Any] = {"schema": DOCUMENT, "auth": {"type": "bearer", "token": TOKEN}}
+
+
 def create_app() -> FastAPI:
     """A fresh items API with an empty store."""
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)

@@ -109,48 +109,54 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def crud_suite(name: str = "pets crud") -> dict[str, Any]:
-    """Create, read, delete, read-is-404: passes against a healthy PetsTarget."""
-    return {
-        "name": name,
-        "steps": [
-            {
-                "name": "create",
-                "request": {"method": "POST", "path": "/pets", "body": {"name": "rex"}},
-                "assertions": [
-                    {"type": "status_code", "expected": 201},
-                    {"type": "json_path", "path": "$.name", "op": "eq", "expected": "rex"},
-                ],
-                "extract": {"petId": "$.id"},
-            },
-            {
-                "name": "read",
-                "request": {"method": "GET", "path": "/pets/{{petId}}"},
-                "assertions": [{"type": "status_code", "expected": 200}],
-            },
-            {
-                "name": "delete",
-                "request": {"method": "DELETE", "path": "/pets/{{petId}}"},
-                "assertions": [{"type": "status_code", "expected": 204}],
-            },
-            {
-                "name": "read is 404",
-                "request": {"method": "GET", "path": "/pets/{{petId}}"},
-                "assertions": [{"type": "status_code", "expected": 404}],
-            },
-        ],
+def openapi_document() -> dict[str, Any]:
+    """A truthful OpenAPI description of this target's pets API."""
+    pet = {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
     }
-
-
-def health_suite(name: str = "health", steps: int = 1) -> dict[str, Any]:
+    json_of = lambda schema: {"application/json": {"schema": schema}}  # noqa: E731
+    pet_id = [{"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}]
     return {
-        "name": name,
-        "steps": [
-            {
-                "name": f"health {i}",
-                "request": {"method": "GET", "path": "/health"},
-                "assertions": [{"type": "status_code", "expected": 200}],
-            }
-            for i in range(steps)
-        ],
+        "openapi": "3.0.3",
+        "info": {"title": "pets target", "version": "1"},
+        "paths": {
+            "/health": {"get": {"responses": {"200": {"description": "up"}}}},
+            "/pets": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "all", "content": json_of({"type": "array"})}
+                    }
+                },
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": json_of(
+                            {
+                                "type": "object",
+                                "required": ["name"],
+                                "properties": {"name": {"type": "string", "minLength": 1}},
+                            }
+                        ),
+                    },
+                    "responses": {
+                        "201": {"description": "made", "content": json_of(pet)},
+                        "400": {"description": "bad"},
+                    },
+                },
+            },
+            "/pets/{petId}": {
+                "parameters": pet_id,
+                "get": {
+                    "responses": {
+                        "200": {"description": "one", "content": json_of(pet)},
+                        "404": {"description": "none"},
+                    }
+                },
+                "delete": {
+                    "responses": {"204": {"description": "gone"}, "404": {"description": "none"}}
+                },
+            },
+        },
     }

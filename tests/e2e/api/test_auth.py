@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.api.conftest import Api, MakeKey
+from tests.e2e.api.conftest import MakeKey
 from tests.e2e.api.test_envelope import assert_error
+from tests.support.api_server import Api
 
 
 def test_missing_key_is_401(api: Api) -> None:
@@ -120,9 +121,8 @@ def test_revocation_reaches_every_api_process_at_once(
     import secrets
 
     from core.settings import Settings
-    from orchestrator.app import create_app
-    from orchestrator.runtime import build_runtime
-    from tests.support.live_server import LiveServer
+    from tests.support.api_server import serving
+    from tests.support.factories import create_key
     from tests.support.services import create_database
 
     settings = Settings(
@@ -131,34 +131,19 @@ def test_revocation_reaches_every_api_process_at_once(
         redis_url=redis_url,
         redis_namespace=f"rv{secrets.token_hex(4)}",
     )
-    runtimes = [build_runtime(settings), build_runtime(settings)]
-    servers = [LiveServer(create_app(settings, rt)).start() for rt in runtimes]
-    try:
-        from sqlmodel import Session
-
-        from orchestrator.services import keys as key_service
-
-        with Session(runtimes[0].engine) as session:
-            admin = key_service.create_for_org_name(session, "rv", "admin", ["admin"], None).key
-        headers = {"Authorization": f"Bearer {admin}"}
+    with serving(settings) as first, serving(settings) as second:
+        headers = {"Authorization": f"Bearer {create_key(first.runtime)}"}
         created = httpx.post(
-            f"{servers[0].url}/client/v1/api-keys",
+            f"{first.url}/client/v1/api-keys",
             headers=headers,
             json={"name": "v", "scopes": ["read"]},
         ).json()["data"]
         victim = {"Authorization": f"Bearer {created['key']}"}
-        for server in servers:  # both processes now hold the key in their cache
+        for server in (first, second):  # both processes now hold the key in their cache
             assert httpx.get(f"{server.url}/client/v1/users/me", headers=victim).status_code == 200
-        revoked = httpx.delete(
-            f"{servers[0].url}/client/v1/api-keys/{created['id']}", headers=headers
-        )
+        revoked = httpx.delete(f"{first.url}/client/v1/api-keys/{created['id']}", headers=headers)
         assert revoked.status_code == 204
         deadline = time.monotonic() + 0.5
-        while httpx.get(f"{servers[1].url}/client/v1/users/me", headers=victim).status_code != 401:
+        while httpx.get(f"{second.url}/client/v1/users/me", headers=victim).status_code != 401:
             assert time.monotonic() < deadline, "the other process still accepts a revoked key"
             time.sleep(0.01)
-    finally:
-        for server in servers:
-            server.stop()
-        for rt in runtimes:
-            rt.close()

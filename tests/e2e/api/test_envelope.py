@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.api.conftest import Api, MakeKey
+from tests.e2e.api.conftest import MakeKey
+from tests.support.api_server import Api
 
 
 def assert_meta(response: httpx.Response) -> dict:

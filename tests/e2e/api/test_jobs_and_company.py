@@ -9,13 +9,14 @@ import pytest
 from sqlmodel import Session
 
 from storage.models import Job
-from tests.e2e.api.conftest import Api, org_id_of
 from tests.e2e.api.test_envelope import assert_error
+from tests.support.api_server import Api
+from tests.support.factories import create_app, org_id_of
 
 
 def add_job(api: Api, org: str, **fields: object) -> str:
     with Session(api.runtime.engine) as session:
-        job = Job(org_id=org_id_of(api, org), **fields)
+        job = Job(org_id=org_id_of(api.runtime, org), **fields)
         session.add(job)
         session.commit()
         return job.id
@@ -64,7 +65,7 @@ def test_subscription_comes_from_configuration(admin: httpx.Client) -> None:
 
 
 def test_usage_counts_this_period(api: Api, admin: httpx.Client, org: str) -> None:
-    admin.post("/apps", json={"name": "a", "endpoint": "http://127.0.0.1:9"})
+    create_app(admin, "http://127.0.0.1:9", name="a")
     add_job(api, org, type="RUN")
     add_job(api, org, type="RUN")
     add_job(api, org, type="GENERATE")

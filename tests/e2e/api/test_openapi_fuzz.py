@@ -13,10 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchestrator.app import create_app
-from orchestrator.runtime import build_runtime
-from tests.e2e.api.conftest import Api, deployment_settings
-from tests.support.live_server import LiveServer
+from tests.support.api_server import Api, deployment_settings, serving
+from tests.support.factories import create_key
 
 CHECKS = ",".join(
     [
@@ -40,11 +38,8 @@ def fuzz_api(
         rate_limit_per_minute=1_000_000,
         rate_limit_burst=1_000_000,
     )
-    runtime = build_runtime(settings)
-    server = LiveServer(create_app(settings, runtime)).start()
-    yield Api(url=server.url, runtime=runtime, server=server)
-    server.stop()
-    runtime.close()
+    with serving(settings) as api:
+        yield api
 
 
 def test_openapi_document_and_swagger_ui_are_served(api: Api) -> None:
@@ -57,12 +52,7 @@ def test_openapi_document_and_swagger_ui_are_served(api: Api) -> None:
 
 
 def test_fuzzer_finds_no_contract_violation(fuzz_api: Api, tmp_path: Path) -> None:
-    from sqlmodel import Session
-
-    from orchestrator.services import keys as key_service
-
-    with Session(fuzz_api.runtime.engine) as session:
-        key = key_service.create_for_org_name(session, "fuzz", "fuzzer", ["admin"], None).key
+    key = create_key(fuzz_api.runtime)
     executable = (
         shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     )

@@ -14,7 +14,9 @@ import pytest
 from sqlmodel import Session
 
 from storage.models import Job
-from tests.e2e.api.conftest import Api, MakeKey, org_id_of, suite_body
+from tests.e2e.api.conftest import MakeKey
+from tests.support.api_server import Api
+from tests.support.factories import create_app, create_suite, health_suite, org_id_of
 
 KINDS = ["read", "write", "admin", "expired", "revoked", "none"]
 RANK = {"read": 1, "write": 2, "admin": 3}
@@ -32,7 +34,7 @@ class Route:
         return f"{self.method} {self.path}"
 
 
-SUITE = suite_body("wall")
+SUITE = health_suite("wall")
 ROUTES = [
     Route("GET", "/apps", "read", per_org=True),
     Route(
@@ -63,17 +65,15 @@ def build_org(api: Api, make_key: MakeKey) -> tuple[str, dict[str, str]]:
     """An organization holding one of everything; returns (org name, ids)."""
     name = f"wall-{secrets.token_hex(4)}"
     with api.client(make_key(name, "admin")) as client:
-        app = client.post("/apps", json={"name": "a", "endpoint": "http://127.0.0.1:9"}).json()[
-            "data"
-        ]
-        suite = client.post(f"/apps/{app['id']}/test-suites", json=SUITE).json()["data"]
+        app_id = create_app(client, "http://127.0.0.1:9", name="a")
+        suite_id = create_suite(client, app_id, SUITE)
         key = client.post("/api-keys", json={"name": "spare", "scopes": ["read"]}).json()["data"]
     with Session(api.runtime.engine) as session:
-        job = Job(org_id=org_id_of(api, name), app_id=app["id"], type="RUN")
+        job = Job(org_id=org_id_of(api.runtime, name), app_id=app_id, type="RUN")
         session.add(job)
         session.commit()
         job_id = job.id
-    return name, {"app": app["id"], "suite": suite["id"], "job": job_id, "key": key["id"]}
+    return name, {"app": app_id, "suite": suite_id, "job": job_id, "key": key["id"]}
 
 
 def fill(template: object, ids: dict[str, str]) -> object:

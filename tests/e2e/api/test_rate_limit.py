@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchestrator.app import create_app
-from orchestrator.runtime import build_runtime
-from tests.e2e.api.conftest import Api, MakeKey, deployment_settings
-from tests.support.live_server import LiveServer, free_port
+from tests.e2e.api.conftest import MakeKey
+from tests.support.api_server import Api, deployment_settings, serving
+from tests.support.factories import create_key
+from tests.support.live_server import free_port
 from tests.support.services import create_database
 
 
@@ -53,25 +53,12 @@ def slow_refill_api(
     settings = deployment_settings(
         request, tmp_path_factory.mktemp("ratelimit"), rate_limit_per_minute=1, rate_limit_burst=100
     )
-    runtime = build_runtime(settings)
-    server = LiveServer(create_app(settings, runtime)).start()
-    yield Api(url=server.url, runtime=runtime, server=server)
-    server.stop()
-    runtime.close()
+    with serving(settings) as api:
+        yield api
 
 
 def test_burst_of_110_gives_exactly_100_ok_and_10_rate_limited(slow_refill_api: Api) -> None:
-    import secrets
-
-    from sqlmodel import Session
-
-    from orchestrator.services import keys as key_service
-
-    with Session(slow_refill_api.runtime.engine) as session:
-        key = key_service.create_for_org_name(
-            session, f"rl-{secrets.token_hex(3)}", "k", ["read"], None
-        ).key
-    responses = burst(slow_refill_api.url, key, 110)
+    responses = burst(slow_refill_api.url, create_key(slow_refill_api.runtime, scopes="read"), 110)
     assert Counter(r.status_code for r in responses) == {200: 100, 429: 10}
     for response in responses:
         if response.status_code == 429:

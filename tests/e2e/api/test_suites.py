@@ -5,14 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.api.conftest import suite_body
 from tests.e2e.api.test_envelope import assert_error
+from tests.support.factories import create_app, health_suite
 
 
 @pytest.fixture
 def app_id(admin: httpx.Client) -> str:
-    response = admin.post("/apps", json={"name": "pets", "endpoint": "http://127.0.0.1:9"})
-    return str(response.json()["data"]["id"])
+    return create_app(admin, "http://127.0.0.1:9", name="pets")
 
 
 API_MD_EXAMPLE = {
@@ -116,16 +115,16 @@ def test_invalid_suite_is_400_naming_the_exact_field(
 
 
 def test_suite_over_the_step_maximum_is_400(admin: httpx.Client, app_id: str) -> None:
-    response = admin.post(f"/apps/{app_id}/test-suites", json=suite_body(steps=10_001))
+    response = admin.post(f"/apps/{app_id}/test-suites", json=health_suite(steps=10_001))
     body = assert_error(response, 400, "VALIDATION_ERROR")
     assert body["error"]["details"][0]["field"] == "steps"
     assert "10000" in body["error"]["message"]
 
 
 def test_put_replaces_and_bumps_version(admin: httpx.Client, app_id: str) -> None:
-    created = admin.post(f"/apps/{app_id}/test-suites", json=suite_body("a")).json()["data"]
+    created = admin.post(f"/apps/{app_id}/test-suites", json=health_suite("a")).json()["data"]
     replaced = admin.put(
-        f"/apps/{app_id}/test-suites/{created['id']}", json=suite_body("b", steps=3)
+        f"/apps/{app_id}/test-suites/{created['id']}", json=health_suite("b", steps=3)
     )
     assert replaced.status_code == 200
     assert replaced.json()["data"]["name"] == "b"
@@ -135,14 +134,14 @@ def test_put_replaces_and_bumps_version(admin: httpx.Client, app_id: str) -> Non
 
 def test_cursor_pages_are_stable_under_inserts(admin: httpx.Client, app_id: str) -> None:
     ids = [
-        admin.post(f"/apps/{app_id}/test-suites", json=suite_body(f"s{i}")).json()["data"]["id"]
+        admin.post(f"/apps/{app_id}/test-suites", json=health_suite(f"s{i}")).json()["data"]["id"]
         for i in range(5)
     ]
     first = admin.get(f"/apps/{app_id}/test-suites", params={"page_size": 2}).json()
     assert [s["id"] for s in first["data"]] == ids[:2]
     cursor = first["meta"]["pagination"]["next_cursor"]
     assert first["meta"]["pagination"]["has_next_page"] is True
-    admin.post(f"/apps/{app_id}/test-suites", json=suite_body("late"))
+    admin.post(f"/apps/{app_id}/test-suites", json=health_suite("late"))
     second = admin.get(
         f"/apps/{app_id}/test-suites", params={"page_size": 2, "after": cursor}
     ).json()
@@ -160,7 +159,7 @@ def test_tampered_cursor_is_400(admin: httpx.Client, app_id: str, cursor: str) -
 
 def test_bulk_delete_reports_what_was_missing(admin: httpx.Client, app_id: str) -> None:
     ids = [
-        admin.post(f"/apps/{app_id}/test-suites", json=suite_body(f"s{i}")).json()["data"]["id"]
+        admin.post(f"/apps/{app_id}/test-suites", json=health_suite(f"s{i}")).json()["data"]["id"]
         for i in range(3)
     ]
     response = admin.post(

@@ -7,35 +7,19 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.generation.conftest import items_app, make_app, pets_document
-from tests.e2e.jobs.conftest import read_events, wait_for_job
+from tests.actors.generate import pets_app
+from tests.support import items_target
+from tests.support.factories import create_app
+from tests.support.jobs import generate, read_events, run_suites, suites_of
 from tests.support.live_server import LiveServer
 
 CONTRADICTS = "contradicts-spec"
 
 
-def generate(http: httpx.Client, app_id: str, **body: Any) -> dict[str, Any]:
-    """Submit a generation and wait for it to end; the job."""
-    response = http.post(f"/apps/{app_id}/test-suites/generate", json=body)
-    assert response.status_code == 202, response.text
-    return wait_for_job(http, response.json()["data"]["job_id"], timeout=60)
-
-
-def suites_of(http: httpx.Client, app_id: str) -> list[dict[str, Any]]:
-    listed = http.get(f"/apps/{app_id}/test-suites", params={"page_size": 100}).json()["data"]
-    return [http.get(f"/apps/{app_id}/test-suites/{s['id']}").json()["data"] for s in listed]
-
-
-def run_all(http: httpx.Client, app_id: str, base_url: str) -> dict[str, Any]:
-    response = http.post(f"/apps/{app_id}/test-suites/run", json={"base_url": base_url})
-    assert response.status_code == 202, response.text
-    return wait_for_job(http, response.json()["data"]["job_id"], timeout=60)
-
-
 def test_suites_from_a_truthful_document_are_kept_and_a_run_right_after_passes(
     client: httpx.Client, pets: LiveServer
 ) -> None:
-    app_id = make_app(client, pets.url, schema=pets_document())
+    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
 
     job = generate(client, app_id, base_url=pets.url, max_test_suites=20)
 
@@ -46,7 +30,7 @@ def test_suites_from_a_truthful_document_are_kept_and_a_run_right_after_passes(
     assert sorted(s["id"] for s in suites) == sorted(result["test_suite_ids"])
     assert all("generated" in s["labels"] and CONTRADICTS not in s["labels"] for s in suites)
     assert {"flow", "positive", "negative"} <= {label for s in suites for label in s["labels"]}
-    run = run_all(client, app_id, pets.url)
+    run = run_suites(client, app_id, base_url=pets.url, timeout=60)
     assert run["job_status"] == "COMPLETED", run
     assert run["result"]["suites"] == {"total": 20, "passed": 20, "failed": 0}
 
@@ -54,7 +38,7 @@ def test_suites_from_a_truthful_document_are_kept_and_a_run_right_after_passes(
 def test_an_api_contradicting_its_document_gets_marked_suites_that_pass_as_it_behaves(
     client: httpx.Client, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
 
     job = generate(client, app_id, base_url=items.url)
 
@@ -72,14 +56,14 @@ def test_an_api_contradicting_its_document_gets_marked_suites_that_pass_as_it_be
     assert all(path.startswith("/v1/") for path in paths)
     assert "401" not in str([s["description"] for s in suites.values()])
     assert not any("/admin/report" in name for name in suites)
-    run = run_all(client, app_id, items.url)
+    run = run_suites(client, app_id, base_url=items.url, timeout=60)
     assert run["job_status"] == "COMPLETED", run
 
 
 def test_progress_and_each_suite_kept_or_dropped_stream_as_events(
     client: httpx.Client, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     response = client.post(f"/apps/{app_id}/test-suites/generate", json={"base_url": items.url})
     job_id = response.json()["data"]["job_id"]
 
@@ -102,8 +86,10 @@ def test_progress_and_each_suite_kept_or_dropped_stream_as_events(
 
 
 def test_the_request_schema_wins_over_the_apps(client: httpx.Client, pets: LiveServer) -> None:
-    app_id = make_app(client, pets.url)  # no schema of its own
-    job = generate(client, app_id, base_url=pets.url, schema=pets_document(), max_test_suites=2)
+    app_id = create_app(client, pets.url)  # no schema of its own
+    job = generate(
+        client, app_id, base_url=pets.url, schema=pets_app.openapi_document(), max_test_suites=2
+    )
     assert job["job_status"] == "COMPLETED", job
     assert job["params"]["schema_source"] == "request" and job["result"]["kept"] == 2
 
@@ -118,7 +104,7 @@ def test_a_slow_api_fails_the_per_request_timeout_and_the_job_says_why(
     }
     app = LiveServer(_slow_app()).start()
     try:
-        app_id = make_app(client, app.url, schema=slow)
+        app_id = create_app(client, app.url, schema=slow)
         job = generate(client, app_id, base_url=app.url, timeout=0.2)
     finally:
         app.stop()

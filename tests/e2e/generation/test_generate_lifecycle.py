@@ -4,31 +4,22 @@ interrupted attempt saved; a duplicated message runs it once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlmodel import Session
 
 from storage import generations as generation_rows
-from tests.e2e.generation.conftest import make_app, pets_target_document
-from tests.e2e.generation.test_generate_jobs import generate, suites_of
-from tests.e2e.jobs.conftest import read_events, wait_for_job
+from tests.support import pets_target
 from tests.support.api_server import Api
-from tests.support.pets_target import PetsTarget, health_suite
-
-
-@pytest.fixture(scope="module")
-def target() -> Iterator[PetsTarget]:
-    server = PetsTarget().start()
-    yield server
-    server.stop()
+from tests.support.factories import create_app, health_suite
+from tests.support.jobs import generate, read_events, suites_of, wait_for_job
+from tests.support.pets_target import PetsTarget
 
 
 def test_stop_ends_a_generation_and_keeps_the_suites_it_had_kept(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id = make_app(client, target.url, schema=pets_target_document())
+    app_id = create_app(client, target.url, schema=pets_target.openapi_document())
     target.slow_ms = 150
     try:
         response = client.post(
@@ -55,7 +46,7 @@ def test_stop_ends_a_generation_and_keeps_the_suites_it_had_kept(
 def test_a_retried_generation_first_removes_what_its_earlier_attempt_saved(
     serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id = make_app(client, target.url, schema=pets_target_document())
+    app_id = create_app(client, target.url, schema=pets_target.openapi_document())
     handmade = client.post(f"/apps/{app_id}/test-suites", json=health_suite("mine")).json()
     job = generate(client, app_id, base_url=target.url, max_test_suites=3)
     org_id = client.get("/users/me").json()["data"]["organization"]["id"]
@@ -71,7 +62,7 @@ def test_a_retried_generation_first_removes_what_its_earlier_attempt_saved(
 def test_a_duplicated_message_generates_once(
     serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id = make_app(client, target.url, schema=pets_target_document())
+    app_id = create_app(client, target.url, schema=pets_target.openapi_document())
     target.slow_ms = 20
     try:
         response = client.post(

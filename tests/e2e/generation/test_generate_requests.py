@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.generation.conftest import admin_client, items_app, make_app
-from tests.e2e.generation.test_generate_jobs import generate
 from tests.support import items_target
 from tests.support.api_server import Api
+from tests.support.factories import admin_client, create_app
+from tests.support.jobs import generate
 from tests.support.live_server import LiveServer
 
 
@@ -41,7 +41,7 @@ def jobs_of(http: httpx.Client, app_id: str) -> int:
 def test_bad_input_is_400_naming_the_field_and_creates_no_job(
     client: httpx.Client, items: LiveServer, change: dict[str, Any], field: str
 ) -> None:
-    app_id = make_app(client, items.url)
+    app_id = create_app(client, items.url)
     body = {"base_url": items.url, "schema": items_target.DOCUMENT, **change}
     body = {k: v for k, v in body.items() if not (k == "base_url" and v is None)}
 
@@ -55,7 +55,7 @@ def test_bad_input_is_400_naming_the_field_and_creates_no_job(
 
 
 def test_without_any_schema_it_is_a_clear_400(client: httpx.Client, items: LiveServer) -> None:
-    app_id = make_app(client, items.url)
+    app_id = create_app(client, items.url)
     response = client.post(f"/apps/{app_id}/test-suites/generate", json={"base_url": items.url})
     assert response.status_code == 400
     message = response.json()["error"]["message"]
@@ -64,7 +64,7 @@ def test_without_any_schema_it_is_a_clear_400(client: httpx.Client, items: LiveS
 
 
 def test_read_keys_cannot_generate(client: httpx.Client, serve: Api, items: LiveServer) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     created = client.post("/api-keys", json={"name": "ro", "scopes": ["read"]}).json()["data"]
     with serve.client(created["key"]) as reader:
         response = reader.post(f"/apps/{app_id}/test-suites/generate", json={"base_url": items.url})
@@ -76,10 +76,10 @@ def test_read_keys_cannot_generate(client: httpx.Client, serve: Api, items: Live
 def test_another_organization_gets_404_everywhere(
     client: httpx.Client, serve: Api, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     job_id = generate(client, app_id, base_url=items.url, max_test_suites=1)["job_id"]
     with admin_client(serve) as other:
-        own_app = items_app(other, items.url)
+        own_app = create_app(other, items.url, **items_target.APP_FIELDS)
         answers = [
             other.post(f"/apps/{app_id}/test-suites/generate", json={"base_url": items.url}),
             other.get(f"/apps/{app_id}/generation-history"),

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.generation.conftest import items_app
-from tests.e2e.generation.test_generate_jobs import generate
+from tests.support import items_target
+from tests.support.factories import create_app
+from tests.support.jobs import generate
 from tests.support.live_server import LiveServer
 
 
 def test_history_records_parameters_counts_and_each_operations_outcome(
     client: httpx.Client, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     job = generate(
         client,
         app_id,
@@ -55,7 +56,7 @@ def test_history_records_parameters_counts_and_each_operations_outcome(
 def test_untried_operations_say_the_cap_was_reached(
     client: httpx.Client, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     job = generate(client, app_id, base_url=items.url, max_test_suites=1)
     detail = client.get(f"/apps/{app_id}/generation-history/{job['job_id']}").json()["data"]
     untried = [o for o in detail["operations"] if o["status"] == "untried"]
@@ -65,7 +66,7 @@ def test_untried_operations_say_the_cap_was_reached(
 
 
 def test_history_pages_newest_first_by_offset(client: httpx.Client, items: LiveServer) -> None:
-    app_id = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
     first = generate(client, app_id, base_url=items.url, max_test_suites=1)
     second = generate(client, app_id, base_url=items.url, max_test_suites=1, seed=1)
 
@@ -83,8 +84,8 @@ def test_history_pages_newest_first_by_offset(client: httpx.Client, items: LiveS
 def test_a_job_that_is_not_a_generation_of_the_app_is_404(
     client: httpx.Client, items: LiveServer
 ) -> None:
-    app_id = items_app(client, items.url)
-    other_app = items_app(client, items.url)
+    app_id = create_app(client, items.url, **items_target.APP_FIELDS)
+    other_app = create_app(client, items.url, **items_target.APP_FIELDS)
     job = generate(client, other_app, base_url=items.url, max_test_suites=1)
     run = client.post(f"/apps/{other_app}/test-suites/run", json={}).json()["data"]["job_id"]
     for path in (

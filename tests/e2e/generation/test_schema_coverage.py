@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.generation.conftest import make_app, pets_document
-from tests.e2e.generation.test_generate_jobs import generate, run_all
+from tests.actors.generate import pets_app
+from tests.support.factories import create_app
+from tests.support.jobs import generate, run_suites
 from tests.support.live_server import LiveServer
 
 
@@ -16,14 +17,14 @@ def coverage(http: httpx.Client, app_id: str) -> dict:
 
 
 def test_without_a_schema_it_is_a_clear_400(client: httpx.Client, pets: LiveServer) -> None:
-    app_id = make_app(client, pets.url)
+    app_id = create_app(client, pets.url)
     response = client.get(f"/apps/{app_id}/schema-coverage")
     assert response.status_code == 400
     assert "the app has no OpenAPI schema" in response.json()["error"]["message"]
 
 
 def test_an_app_without_suites_covers_nothing(client: httpx.Client, pets: LiveServer) -> None:
-    app_id = make_app(client, pets.url, schema=pets_document())
+    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
     report = coverage(client, app_id)
     assert report["basis"] == "suites" and report["test_run_id"] is None
     assert report["percentage"] == 0 and report["covered"] == []
@@ -33,14 +34,14 @@ def test_an_app_without_suites_covers_nothing(client: httpx.Client, pets: LiveSe
 def test_coverage_follows_the_suites_then_what_the_latest_run_received(
     client: httpx.Client, pets: LiveServer
 ) -> None:
-    app_id = make_app(client, pets.url, schema=pets_document())
+    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
     generate(client, app_id, base_url=pets.url, max_test_suites=30)
 
     asserted = coverage(client, app_id)
     assert asserted["basis"] == "suites" and asserted["test_suites"] == 30
     assert asserted["percentage"] > 0
 
-    run = run_all(client, app_id, pets.url)
+    run = run_suites(client, app_id, base_url=pets.url, timeout=60)
     observed = coverage(client, app_id)
     assert observed["basis"] == "latest_run"
     assert observed["test_run_id"] == run["result"]["test_run_id"]

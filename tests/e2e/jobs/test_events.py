@@ -9,13 +9,14 @@ from datetime import datetime
 
 import httpx
 
-from tests.e2e.jobs.conftest import make_app, read_events, wait_for_job
 from tests.support.api_server import Api
-from tests.support.pets_target import PetsTarget, crud_suite, health_suite
+from tests.support.factories import create_app_with_suites, create_key, crud_suite, health_suite
+from tests.support.jobs import read_events, wait_for_job
+from tests.support.pets_target import PetsTarget
 
 
 def run(client: httpx.Client, target: PetsTarget, *suites: dict) -> str:
-    app_id, _ = make_app(client, target, *suites)
+    app_id, _ = create_app_with_suites(client, target.url, *suites)
     return str(client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"])
 
 
@@ -69,7 +70,7 @@ def test_live_events_arrive_while_the_job_runs_with_heartbeats_when_idle(
 
 
 def test_cancelled_job_stream_ends(serve: Api, client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     from sqlmodel import Session
 
     from storage.models import Job
@@ -88,13 +89,7 @@ def test_other_organization_cannot_read_a_jobs_events(
     serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
     job_id = run(client, target, health_suite())
-    from sqlmodel import Session
-
-    from orchestrator.services import keys as key_service
-
-    with Session(serve.runtime.engine) as session:
-        other = key_service.create_for_org_name(session, "events-intruder", "x", ["read"], None).key
-    with serve.client(other) as intruder:
+    with serve.client(create_key(serve.runtime, scopes="read")) as intruder:
         assert intruder.get(f"/jobs/{job_id}/events").status_code == 404
 
 

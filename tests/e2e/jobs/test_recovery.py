@@ -3,7 +3,6 @@ server takes back what the previous process left QUEUED or RUNNING."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 
@@ -13,12 +12,12 @@ from sqlmodel import Session, select
 from core.settings import Settings
 from orchestrator.app import create_app
 from orchestrator.runtime import build_runtime
-from orchestrator.services import keys as key_service
 from storage.models import Job, TestRun
-from tests.e2e.jobs.conftest import make_app, read_events, wait_for_job
 from tests.support.api_server import Api
+from tests.support.factories import client_for, create_app_with_suites, create_key, health_suite
+from tests.support.jobs import read_events, wait_for_job
 from tests.support.live_server import LiveServer
-from tests.support.pets_target import PetsTarget, health_suite
+from tests.support.pets_target import PetsTarget
 
 
 def test_duplicate_messages_run_the_job_once(
@@ -26,7 +25,7 @@ def test_duplicate_messages_run_the_job_once(
 ) -> None:
     target.slow_ms = 20
     try:
-        app_id, _ = make_app(client, target, health_suite(steps=5))
+        app_id, _ = create_app_with_suites(client, target.url, health_suite(steps=5))
         job_id = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
         for _ in range(3):
             serve.runtime.dispatcher.send(job_id, "RUN")
@@ -52,16 +51,11 @@ def test_restarted_embedded_server_recovers_queued_and_running_jobs(
         rate_limit_burst=100_000,
     )
     runtime = build_runtime(settings)
-    with Session(runtime.engine) as session:
-        key = key_service.create_for_org_name(
-            session, f"r-{secrets.token_hex(3)}", "k", ["admin"], None
-        ).key
+    key = create_key(runtime)
     # First life: API only, no workers: jobs are accepted and stay QUEUED.
     first = LiveServer(create_app(settings, runtime)).start()
-    with httpx.Client(
-        base_url=f"{first.url}/client/v1", headers={"Authorization": f"Bearer {key}"}
-    ) as client:
-        app_id, _ = make_app(client, target, health_suite())
+    with client_for(first.url, key) as client:
+        app_id, _ = create_app_with_suites(client, target.url, health_suite())
         queued = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
         running = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     first.stop()
@@ -77,9 +71,7 @@ def test_restarted_embedded_server_recovers_queued_and_running_jobs(
     runtime = build_runtime(settings)
     second = LiveServer(create_app(settings, runtime, embedded_workers=True)).start()
     try:
-        with httpx.Client(
-            base_url=f"{second.url}/client/v1", headers={"Authorization": f"Bearer {key}"}
-        ) as client:
+        with client_for(second.url, key) as client:
             assert wait_for_job(client, queued)["job_status"] == "COMPLETED"
             recovered = wait_for_job(client, running)
             assert recovered["job_status"] == "COMPLETED"

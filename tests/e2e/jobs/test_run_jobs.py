@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 
 import httpx
 
-from tests.e2e.jobs.conftest import make_app, read_events, wait_for_job
-from tests.support.pets_target import PetsTarget, crud_suite, health_suite
+from tests.support.factories import create_app_with_suites, crud_suite, health_suite
+from tests.support.jobs import read_events, wait_for_job
+from tests.support.pets_target import PetsTarget
 
 
 def failing_suite() -> dict:
@@ -20,7 +21,7 @@ def failing_suite() -> dict:
 def test_run_answers_202_and_completes_when_every_test_passes(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, crud_suite(), health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, crud_suite(), health_suite())
     started = time.monotonic()
     response = client.post(f"/apps/{app_id}/test-suites/run", json={"base_url": target.url})
     assert response.status_code == 202 and time.monotonic() - started < 2
@@ -33,7 +34,7 @@ def test_run_answers_202_and_completes_when_every_test_passes(
 def test_a_failing_test_makes_the_job_failed_with_a_reason(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, crud_suite(), failing_suite())
+    app_id, _ = create_app_with_suites(client, target.url, crud_suite(), failing_suite())
     job_id = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     job = wait_for_job(client, job_id)
     assert job["job_status"] == "FAILED"
@@ -43,7 +44,7 @@ def test_a_failing_test_makes_the_job_failed_with_a_reason(
 def test_reports_hold_each_step_as_sent_and_received(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target, crud_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, crud_suite())
     job = wait_for_job(
         client, client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     )
@@ -68,7 +69,7 @@ def test_reports_hold_each_step_as_sent_and_received(
 
 
 def test_junit_export_lists_failures(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target, crud_suite(), failing_suite())
+    app_id, _ = create_app_with_suites(client, target.url, crud_suite(), failing_suite())
     job = wait_for_job(
         client, client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     )
@@ -83,7 +84,9 @@ def test_junit_export_lists_failures(client: httpx.Client, target: PetsTarget) -
 
 
 def test_run_with_listed_suites_runs_only_those(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, (first, _second) = make_app(client, target, health_suite("a"), failing_suite())
+    app_id, (first, _second) = create_app_with_suites(
+        client, target.url, health_suite("a"), failing_suite()
+    )
     job_id = client.post(
         f"/apps/{app_id}/test-suites/run", json={"test_suite_ids": [first]}
     ).json()["data"]["job_id"]
@@ -91,8 +94,8 @@ def test_run_with_listed_suites_runs_only_those(client: httpx.Client, target: Pe
 
 
 def test_bad_run_requests_are_400(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target, health_suite())
-    empty_app, _ = make_app(client, target)
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
+    empty_app, _ = create_app_with_suites(client, target.url)
     for path, body, field in [
         (f"/apps/{app_id}/test-suites/run", {"base_url": "not a url"}, "base_url"),
         (f"/apps/{app_id}/test-suites/run", {"base_url": "http://169.254.169.254/"}, "base_url"),
@@ -108,7 +111,7 @@ def test_bad_run_requests_are_400(client: httpx.Client, target: PetsTarget) -> N
 def test_unreachable_target_fails_steps_not_the_worker(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     job_id = client.post(
         f"/apps/{app_id}/test-suites/run", json={"base_url": "http://127.0.0.1:9"}
     ).json()["data"]["job_id"]
@@ -123,7 +126,7 @@ def test_unreachable_target_fails_steps_not_the_worker(
 
 
 def test_validate_explains_each_failing_step(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, (suite_id,) = make_app(client, target, failing_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, failing_suite())
     job_id = client.post(f"/apps/{app_id}/test-suites/{suite_id}/validate", json={}).json()["data"][
         "job_id"
     ]
@@ -136,7 +139,7 @@ def test_validate_explains_each_failing_step(client: httpx.Client, target: PetsT
 
 
 def test_validation_result_of_a_run_job_is_404(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     job_id = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     assert client.get(f"/jobs/{job_id}/validation-result").status_code == 404
 
@@ -144,7 +147,7 @@ def test_validation_result_of_a_run_job_is_404(client: httpx.Client, target: Pet
 def test_stop_running_job_ends_it_within_two_seconds_keeping_what_ran(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, health_suite("long", steps=200))
+    app_id, _ = create_app_with_suites(client, target.url, health_suite("long", steps=200))
     target.slow_ms = 50
     try:
         job_id = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
@@ -168,7 +171,7 @@ def test_stop_running_job_ends_it_within_two_seconds_keeping_what_ran(
 def test_deleting_an_app_removes_its_runs_and_reports_but_keeps_job_history(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     job_id = client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
     run_id = wait_for_job(client, job_id)["result"]["test_run_id"]
     assert client.delete(f"/apps/{app_id}").status_code == 204

@@ -19,9 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.jobs.conftest import make_app, wait_for_job
+from tests.support.factories import create_app_with_suites, health_suite
+from tests.support.jobs import wait_for_job
 from tests.support.live_server import free_port
-from tests.support.pets_target import PetsTarget, health_suite
+from tests.support.pets_target import PetsTarget
 from tests.support.services import create_database
 
 GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
@@ -126,7 +127,7 @@ def _start_runs(
     client: httpx.Client, target: PetsTarget, *, steps: int, count: int
 ) -> tuple[str, list[str]]:
     """An app with one ``steps``-step suite, ``count`` runs of it, two of them RUNNING."""
-    app_id, _ = make_app(client, target, health_suite(steps=steps))
+    app_id, _ = create_app_with_suites(client, target.url, health_suite(steps=steps))
     jobs = [
         client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
         for _ in range(count)

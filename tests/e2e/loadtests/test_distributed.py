@@ -3,7 +3,6 @@ master and `gauntlet loadgen-worker` processes carry the users (two, on loopback
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,15 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session
 
 from core.settings import Settings
-from orchestrator.app import create_app
-from orchestrator.runtime import build_runtime
-from orchestrator.services import keys as key_service
-from tests.e2e.jobs.conftest import make_app, wait_for_job
-from tests.support.live_server import LiveServer, free_port
-from tests.support.pets_target import PetsTarget, health_suite
+from tests.support.api_server import serving
+from tests.support.factories import admin_client, create_app_with_suites, health_suite
+from tests.support.jobs import wait_for_job
+from tests.support.live_server import free_port
+from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
 
@@ -35,25 +32,15 @@ def distributed(tmp_path: Path) -> Iterator[tuple[httpx.Client, int]]:
         rate_limit_per_minute=100_000,
         rate_limit_burst=100_000,
     )
-    runtime = build_runtime(settings)
-    server = LiveServer(create_app(settings, runtime, embedded_workers=True)).start()
-    with Session(runtime.engine) as session:
-        key = key_service.create_for_org_name(
-            session, f"d-{secrets.token_hex(3)}", "k", ["admin"], None
-        ).key
-    with httpx.Client(
-        base_url=f"{server.url}/client/v1", headers={"Authorization": f"Bearer {key}"}, timeout=60
-    ) as client:
+    with serving(settings, embedded_workers=True) as api, admin_client(api, timeout=60) as client:
         yield client, port
-    server.stop()
-    runtime.close()
 
 
 def test_two_loadgen_workers_carry_the_users(
     distributed: tuple[httpx.Client, int], target: PetsTarget, tmp_path: Path
 ) -> None:
     client, port = distributed
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     accepted = client.post(
         f"/apps/{app_id}/load-tests", json={"virtual_users": 4, "duration_secs": 3}
     ).json()["data"]

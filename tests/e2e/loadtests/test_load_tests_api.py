@@ -7,8 +7,9 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.jobs.conftest import make_app, read_events, wait_for_job
-from tests.support.pets_target import PetsTarget, crud_suite, health_suite
+from tests.support.factories import create_app_with_suites, crud_suite, health_suite
+from tests.support.jobs import read_events, wait_for_job
+from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ def start(client: httpx.Client, app_id: str, **body: object) -> dict:
 def test_load_test_streams_stats_and_keeps_a_report(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, crud_suite(), health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, crud_suite(), health_suite())
     accepted = start(client, app_id, profile="ramp")
     events = read_events(client, accepted["job_id"])
     stats = [e for e in events if e["type"] == "load.stats"]
@@ -51,7 +52,7 @@ def test_load_test_streams_stats_and_keeps_a_report(
 
 
 def test_crossed_threshold_fails_the_job(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     accepted = start(
         client, app_id, duration_secs=2, thresholds=[{"metric": "rps", "op": "lt", "value": 0.5}]
     )
@@ -66,7 +67,7 @@ def test_crossed_threshold_fails_the_job(client: httpx.Client, target: PetsTarge
 def test_stop_ends_the_load_within_two_seconds_keeping_stats(
     client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     accepted = start(client, app_id, duration_secs=60)
     with client.stream("GET", f"/jobs/{accepted['job_id']}/events") as response:
         for line in response.iter_lines():
@@ -99,7 +100,7 @@ def test_stop_ends_the_load_within_two_seconds_keeping_stats(
 def test_bad_load_test_is_400_and_starts_nothing(
     client: httpx.Client, target: PetsTarget, body: dict, field: str
 ) -> None:
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     response = client.post(
         f"/apps/{app_id}/load-tests", json={"virtual_users": 2, "duration_secs": 3} | body
     )
@@ -109,7 +110,7 @@ def test_bad_load_test_is_400_and_starts_nothing(
 
 
 def test_app_without_suites_is_400(client: httpx.Client, target: PetsTarget) -> None:
-    app_id, _ = make_app(client, target)
+    app_id, _ = create_app_with_suites(client, target.url)
     response = client.post(
         f"/apps/{app_id}/load-tests", json={"virtual_users": 2, "duration_secs": 3}
     )
@@ -125,7 +126,7 @@ def test_a_driver_that_dies_fails_the_job_with_a_reason(
 
     import psutil
 
-    app_id, _ = make_app(client, target, health_suite())
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
     accepted = start(client, app_id, duration_secs=60)
     with client.stream("GET", f"/jobs/{accepted['job_id']}/events") as response:
         for line in response.iter_lines():

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.jobs.conftest import read_events
-from tests.e2e.normalize.conftest import make_app, normalize, run
 from tests.e2e.normalize.target import ChangingTarget, pets_suite
+from tests.support.factories import create_app_with_suites
+from tests.support.jobs import read_events, run_suites, submit
 
 
 def lines(job: dict[str, Any], kind: str | None = None) -> list[str]:
@@ -25,14 +25,14 @@ def changed_contract(target: ChangingTarget) -> None:
 def test_normalize_accepts_a_changed_api_and_the_next_run_passes(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
-    assert run(client, app_id)["job_status"] == "COMPLETED"
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    assert run_suites(client, app_id)["job_status"] == "COMPLETED"
     changed_contract(target)
-    failed = run(client, app_id)
+    failed = run_suites(client, app_id)
     assert failed["job_status"] == "FAILED"
     run_id = failed["result"]["test_run_id"]
 
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
 
     assert job["job_status"] == "COMPLETED", job
     assert job["job_type"] == "NORMALIZE"
@@ -50,7 +50,7 @@ def test_normalize_accepts_a_changed_api_and_the_next_run_passes(
         == job["result"]["suites"][0]
     )
     assert job["result"]["counts"]["refused"] == 0
-    assert run(client, app_id)["job_status"] == "COMPLETED"
+    assert run_suites(client, app_id)["job_status"] == "COMPLETED"
     suite = client.get(f"/apps/{app_id}/test-suites/{suite_id}").json()["data"]
     assert suite["version"] == 2
     # Passing assertions are untouched.
@@ -67,11 +67,11 @@ def test_normalize_accepts_a_changed_api_and_the_next_run_passes(
 def test_the_added_timestamp_is_marked_as_noise_and_left_out_of_expectations(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     target.timestamps = True
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
 
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
 
     assert lines(job, "noise") == [
         "pets baseline / read / $.updatedAt: noise += $.updatedAt (differs between identical calls)",
@@ -83,16 +83,16 @@ def test_the_added_timestamp_is_marked_as_noise_and_left_out_of_expectations(
     assert read["assertions"][3]["schema"]["properties"]["updatedAt"] == {"type": "string"}
     assert "GET /pets/7" in target.requests, "the read was re-sent to compare identical calls"
     assert target.requests.count("POST /pets") == 1, "unsafe requests are not re-sent by default"
-    assert run(client, app_id)["job_status"] == "COMPLETED"
+    assert run_suites(client, app_id)["job_status"] == "COMPLETED"
 
 
 def test_normalize_reports_each_change_as_an_event(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, _ = make_app(client, target.url, pets_suite())
+    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
     target.create_status = 200
-    run_id = run(client, app_id)["result"]["test_run_id"]
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
     events = read_events(client, job["job_id"])
     changes = [e["data"] for e in events if e["type"] == "normalize.change"]
     assert [c["line"] for c in changes] == lines(job)
@@ -111,13 +111,15 @@ def test_normalize_reports_each_change_as_an_event(
 
 
 def test_one_report_can_be_normalized_alone(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (first, second) = make_app(client, target.url, pets_suite("a"), pets_suite("b"))
+    app_id, (first, second) = create_app_with_suites(
+        client, target.url, pets_suite("a"), pets_suite("b")
+    )
     target.create_status = 200
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     reports = client.get(f"/apps/{app_id}/test-runs/{run_id}/suite-reports").json()["data"]
     report_a = next(r["id"] for r in reports if r["suite_id"] == first)
 
-    job = normalize(
+    job = submit(
         client, f"/apps/{app_id}/test-runs/{run_id}/suite-reports/{report_a}/normalize", {}
     )
 
@@ -129,11 +131,11 @@ def test_one_report_can_be_normalized_alone(client: httpx.Client, target: Changi
 def test_a_server_error_is_refused_as_a_baseline_and_the_suite_kept(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     target.read_status = 503
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
 
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
 
     assert job["job_status"] == "COMPLETED"
     assert lines(job, "refused")[0] == (
@@ -151,15 +153,15 @@ def test_a_server_error_is_refused_as_a_baseline_and_the_suite_kept(
 def test_a_suite_edited_since_the_run_is_skipped(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     target.create_status = 200
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     assert (
         client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite("edited")).status_code
         == 200
     )
 
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
 
     summary = job["result"]["suites"][0]
     assert (
@@ -170,11 +172,11 @@ def test_a_suite_edited_since_the_run_is_skipped(
 
 
 def test_resend_unsafe_also_re_sends_writes(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, _ = make_app(client, target.url, pets_suite())
+    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
     target.create_status = 200
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     before = target.requests.count("POST /pets")
-    normalize(
+    submit(
         client,
         f"/apps/{app_id}/test-runs/{run_id}/normalize",
         {"resend_unsafe": True, "noise_samples": 3},

@@ -8,23 +8,24 @@ import pytest
 from sqlmodel import Session, col, select
 
 from storage.suite_versions import SuiteVersion
-from tests.e2e.normalize.conftest import make_app, normalize, other_org_client, run
 from tests.e2e.normalize.target import ChangingTarget, pets_suite
 from tests.support.api_server import Api
+from tests.support.factories import admin_client, create_app_with_suites
+from tests.support.jobs import run_suites, submit
 
 
 def normalized_app(client: httpx.Client, target: ChangingTarget) -> tuple[str, str, str]:
     """An app whose suite was normalized once (version 2); app, suite and run ids."""
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     target.create_status = 200
-    run_id = run(client, app_id)["result"]["test_run_id"]
-    job = normalize(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
+    job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
     assert job["job_status"] == "COMPLETED"
     return app_id, suite_id, job["job_id"]
 
 
 def test_a_new_suite_lists_its_one_version(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     page = client.get(f"/apps/{app_id}/test-suites/{suite_id}/versions").json()
     assert page["meta"]["pagination"] == {
         "has_next_page": False,
@@ -66,15 +67,15 @@ def test_rollback_restores_an_old_version_as_a_new_one(
     versions = client.get(f"/apps/{app_id}/test-suites/{suite_id}/versions").json()["data"]
     assert (versions[0]["version"], versions[0]["reason"]) == (3, "rollback to version 1")
     # The old contract is expected again, so a run against the changed target fails.
-    assert run(client, app_id)["job_status"] == "FAILED"
+    assert run_suites(client, app_id)["job_status"] == "FAILED"
     target.create_status = 201
-    assert run(client, app_id)["job_status"] == "COMPLETED"
+    assert run_suites(client, app_id)["job_status"] == "COMPLETED"
 
 
 def test_put_records_the_version_it_replaces_and_the_new_one(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     assert (
         client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite("renamed")).status_code
         == 200
@@ -87,7 +88,7 @@ def test_put_records_the_version_it_replaces_and_the_new_one(
 
 
 def test_versions_page_by_offset(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     for i in range(3):
         client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite(f"v{i + 2}"))
     path = f"/apps/{app_id}/test-suites/{suite_id}/versions"
@@ -106,7 +107,7 @@ def test_versions_page_by_offset(client: httpx.Client, target: ChangingTarget) -
 def test_rollback_to_the_current_version_is_a_conflict(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     response = client.post(f"/apps/{app_id}/test-suites/{suite_id}/versions/1/rollback")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "CONFLICT"
@@ -115,8 +116,8 @@ def test_rollback_to_the_current_version_is_a_conflict(
 def test_unknown_versions_runs_and_reports_are_404(
     client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     for method, path in [
         ("GET", f"/apps/{app_id}/test-suites/{suite_id}/versions/9"),
         ("POST", f"/apps/{app_id}/test-suites/{suite_id}/versions/9/rollback"),
@@ -134,7 +135,7 @@ def test_another_organization_sees_nothing(
 ) -> None:
     app_id, suite_id, _ = normalized_app(client, target)
     run_id = client.get(f"/apps/{app_id}/test-runs").json()["data"][0]["id"]
-    with other_org_client(serve) as other:
+    with admin_client(serve) as other:
         for method, path in [
             ("GET", f"/apps/{app_id}/test-suites/{suite_id}/versions"),
             ("GET", f"/apps/{app_id}/test-suites/{suite_id}/versions/1"),
@@ -159,15 +160,15 @@ def test_another_organization_sees_nothing(
 def test_bad_normalize_bodies_are_400(
     client: httpx.Client, target: ChangingTarget, body: dict[str, object], field: str
 ) -> None:
-    app_id, _ = make_app(client, target.url, pets_suite())
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     response = client.post(f"/apps/{app_id}/test-runs/{run_id}/normalize", json=body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["details"][0]["field"] == field
 
 
 def test_bad_version_paths_and_pages_are_400(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = make_app(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
     base = f"/apps/{app_id}/test-suites/{suite_id}/versions"
     for response in [
         client.get(f"{base}/first"),
@@ -187,8 +188,8 @@ def test_bad_version_paths_and_pages_are_400(client: httpx.Client, target: Chang
 def test_normalize_needs_the_write_scope(
     serve: Api, client: httpx.Client, target: ChangingTarget
 ) -> None:
-    app_id, _ = make_app(client, target.url, pets_suite())
-    run_id = run(client, app_id)["result"]["test_run_id"]
+    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+    run_id = run_suites(client, app_id)["result"]["test_run_id"]
     key = client.post("/api-keys", json={"name": "reader", "scopes": ["read"]}).json()["data"][
         "key"
     ]
