@@ -1,4 +1,4 @@
-"""Valid suites and load configs for the loadgen tests (against tests/loadgen/target.py)."""
+"""Valid suites and load configs for the loadgen tests (against tests/support/pets_target.py)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def wrong_expectation_suite() -> dict[str, Any]:
         "steps": [
             {
                 "name": "ok",
-                "request": {"method": "GET", "path": "/ok"},
+                "request": {"method": "GET", "path": "/health"},
                 "assertions": [
                     {"type": "status_code", "expected": 200},
                     {"type": "json_path", "path": "$.ok", "op": "eq", "expected": False},

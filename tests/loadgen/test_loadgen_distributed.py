@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,21 +11,10 @@ from loadgen.config import StatsLine
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.worker import run_worker
 from tests.loadgen.factories import load_config
-from tests.loadgen.target import PetStore, serve_petstore
+from tests.support.live_server import free_port
+from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def target() -> Iterator[tuple[str, PetStore]]:
-    with serve_petstore() as served:
-        yield served
 
 
 def start_worker(port: int) -> subprocess.Popen[bytes]:
@@ -40,9 +27,9 @@ def start_worker(port: int) -> subprocess.Popen[bytes]:
 
 
 def test_two_workers_carry_the_users_and_the_master_reports(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, store = target
+    url = target.url
     port = free_port()
     config = load_config(
         url, virtual_users=4, duration_secs=3, expect_workers=2, master_bind_port=port
@@ -63,14 +50,14 @@ def test_two_workers_carry_the_users_and_the_master_reports(
     assert [e.key for e in report.endpoints] == ["POST /pets", "GET /pets/{{petId}}"]
     # Every request the workers made is in the master's figures (give or take the ones
     # in flight when the test ended).
-    assert report.totals.requests == pytest.approx(sum(store.hits.values()), abs=8)
+    assert report.totals.requests == pytest.approx(target.hits(), abs=8)
     assert sum(p.requests for p in report.timeline) == report.totals.requests
 
 
 def test_a_master_without_its_workers_gives_up_with_a_clear_error(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, store = target
+    url = target.url
     port = free_port()
     config = load_config(url, expect_workers=2, master_bind_port=port, workers_timeout_s=1)
     with LoadDriver(config) as driver:
@@ -80,7 +67,7 @@ def test_a_master_without_its_workers_gives_up_with_a_clear_error(
     assert caught.value.exit_code == 3
     assert f"only 0 of 2 Locust workers connected to 127.0.0.1:{port}" in caught.value.message
     assert "gauntlet loadgen-worker" in caught.value.message
-    assert sum(store.hits.values()) == 0
+    assert target.hits() == 0
 
 
 def test_a_worker_without_a_master_gives_up() -> None:

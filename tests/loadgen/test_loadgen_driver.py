@@ -9,7 +9,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,15 +16,9 @@ import pytest
 from loadgen.config import ErrorLine, LoadConfig, LoadReport, ReportLine, StatsLine
 from loadgen.process import LoadDriver, LoadDriverError
 from tests.loadgen.factories import load_config, pets_suite, slow_suite, wrong_expectation_suite
-from tests.loadgen.target import PetStore, serve_petstore
+from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def target() -> Iterator[tuple[str, PetStore]]:
-    with serve_petstore() as served:
-        yield served
 
 
 def run(config: LoadConfig) -> tuple[list[StatsLine], LoadReport, list[float]]:
@@ -42,9 +35,9 @@ def run(config: LoadConfig) -> tuple[list[StatsLine], LoadReport, list[float]]:
 
 
 def test_a_short_load_streams_stats_each_second_and_reports_sane_figures(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, store = target
+    url = target.url
     config = load_config(
         url,
         virtual_users=3,
@@ -77,7 +70,7 @@ def test_a_short_load_streams_stats_each_second_and_reports_sane_figures(
     assert [e.key for e in report.endpoints] == ["POST /pets", "GET /pets/{{petId}}"]
     assert sum(e.requests for e in report.endpoints) == totals.requests
     # Extraction chaining: every read found the pet its user had just created.
-    created, read = store.hits["POST /pets"], store.hits["GET /pets/{id}"]
+    created, read = target.hits("POST /pets"), target.hits("GET /pets/")
     assert abs(created - read) <= 3 and report.skipped == []
     assert report.endpoints[1].requests == pytest.approx(read, abs=3)
 
@@ -88,24 +81,25 @@ def test_a_short_load_streams_stats_each_second_and_reports_sane_figures(
 
 
 def test_failed_assertions_and_error_statuses_count_as_locust_failures(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, _ = target
-    server_error = {"name": "500", "steps": [{"name": "fail", "request": {"path": "/fail"}}]}
+    url = target.url
+    server_error = {"name": "500", "steps": [{"name": "fail", "request": {"path": "/status/500"}}]}
     config = load_config(
         url, suites=[wrong_expectation_suite(), server_error], virtual_users=2, duration_secs=2
     )
     _, report, _ = run(config)
-    assert [e.key for e in report.endpoints] == ["GET /fail", "GET /ok"]
+    assert [e.key for e in report.endpoints] == ["GET /health", "GET /status/500"]
     assert all(e.failures == e.requests > 0 for e in report.endpoints)
     assert report.totals.error_rate == 1.0
     messages = {e.name: (e.message, e.occurrences) for e in report.errors}
-    assert messages["/fail"] == ("HTTP 500", report.endpoints[0].failures)
-    assert "$.ok" in messages["/ok"][0] and messages["/ok"][1] == report.endpoints[1].failures
+    assert messages["/status/500"] == ("HTTP 500", report.endpoints[1].failures)
+    assert "$.ok" in messages["/health"][0]
+    assert messages["/health"][1] == report.endpoints[0].failures
 
 
-def test_a_ramp_adds_users_over_time(target: tuple[str, PetStore]) -> None:
-    url, _ = target
+def test_a_ramp_adds_users_over_time(target: PetsTarget) -> None:
+    url = target.url
     config = load_config(
         url, suites=[slow_suite(20)], profile="ramp", virtual_users=4, duration_secs=4
     )
@@ -116,9 +110,9 @@ def test_a_ramp_adds_users_over_time(target: tuple[str, PetStore]) -> None:
 
 
 def test_sigterm_ends_the_load_and_the_report_still_comes_within_2_s(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, _ = target
+    url = target.url
     config = load_config(url, virtual_users=2, duration_secs=60)
     with LoadDriver(config) as driver:
         seen = 0
@@ -138,20 +132,20 @@ def test_sigterm_ends_the_load_and_the_report_still_comes_within_2_s(
 
 
 def test_a_stop_while_the_driver_starts_still_ends_with_a_report(
-    target: tuple[str, PetStore],
+    target: PetsTarget,
 ) -> None:
-    url, store = target
+    url = target.url
     with LoadDriver(load_config(url, duration_secs=60)) as driver:
         time.sleep(0.2)  # Locust is still being imported
         driver.stop()
         lines = list(driver.lines())
         report = driver.wait(timeout=10)
     assert [type(line) for line in lines] == [ReportLine]
-    assert report.stopped_early and report.totals.requests == 0 == sum(store.hits.values())
+    assert report.stopped_early and report.totals.requests == 0 == target.hits()
 
 
-def test_a_driver_killed_mid_run_is_noticed(target: tuple[str, PetStore]) -> None:
-    url, _ = target
+def test_a_driver_killed_mid_run_is_noticed(target: PetsTarget) -> None:
+    url = target.url
     with LoadDriver(load_config(url, duration_secs=60)) as driver:
         for line in driver.lines():
             if isinstance(line, StatsLine):
@@ -182,19 +176,19 @@ def test_a_driver_that_cannot_start_leaves_no_config_behind(tmp_path: Path) -> N
     assert set(Path(tempfile.gettempdir()).glob("gauntlet-load-*")) <= before
 
 
-def test_a_denied_target_is_an_error_line_not_a_load(target: tuple[str, PetStore]) -> None:
-    url, store = target
+def test_a_denied_target_is_an_error_line_not_a_load(target: PetsTarget) -> None:
+    url = target.url
     config = load_config(url, denied_hosts=["127.0.0.0/8"])
     with LoadDriver(config) as driver:
         lines = list(driver.lines())
         with pytest.raises(LoadDriverError, match="denied by the host policy"):
             driver.wait(timeout=10)
     assert [type(line) for line in lines] == [ErrorLine]
-    assert driver.returncode == 2 and sum(store.hits.values()) == 0
+    assert driver.returncode == 2 and target.hits() == 0
 
 
-def test_secrets_never_reach_the_report(target: tuple[str, PetStore]) -> None:
-    url, _ = target
+def test_secrets_never_reach_the_report(target: PetsTarget) -> None:
+    url = target.url
     suite = {
         "name": "echo",
         "steps": [
@@ -202,7 +196,7 @@ def test_secrets_never_reach_the_report(target: tuple[str, PetStore]) -> None:
                 "name": "echo",
                 "request": {"path": "/echo"},
                 "assertions": [
-                    {"type": "json_path", "path": "$.query.key[0]", "op": "eq", "expected": "x"}
+                    {"type": "json_path", "path": "$.args.key", "op": "eq", "expected": "x"}
                 ],
             }
         ],

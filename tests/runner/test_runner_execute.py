@@ -135,9 +135,9 @@ def test_a_noisy_field_is_not_compared(client: TargetClient, base_url: str) -> N
     create = {
         **CREATE,
         "assertions": [
-            {"type": "json_path", "path": "$.createdAt", "op": "eq", "expected": "yesterday"}
+            {"type": "json_path", "path": "$.updatedAt", "op": "eq", "expected": "yesterday"}
         ],
-        "noise": ["$.createdAt"],
+        "noise": ["$.updatedAt"],
     }
 
     result = run_suite(

@@ -22,6 +22,7 @@ from orchestrator.runtime import Runtime
 from orchestrator.services import keys as key_service
 from storage import orgs
 from storage.models import ApiKey
+from tests.support.pets_target import PetsTarget
 
 if TYPE_CHECKING:
     from tests.support.api_server import Api
@@ -111,7 +112,8 @@ def create_app_with_suites(
     return app_id, [create_suite(http, app_id, suite) for suite in suites]
 
 
-# Valid suites (the API's JSON form) against tests/support/pets_target.py.
+# Valid suites (the API's JSON form) against tests/support/pets_target.py, and the
+# target's configurations they need.
 
 
 def health_suite(name: str = "health", steps: int = 1) -> dict[str, Any]:
@@ -157,6 +159,69 @@ def crud_suite(name: str = "pets crud") -> dict[str, Any]:
                 "name": "read is 404",
                 "request": {"method": "GET", "path": "/pets/{{petId}}"},
                 "assertions": [{"type": "status_code", "expected": 404}],
+            },
+        ],
+    }
+
+
+def baseline_target() -> PetsTarget:
+    """A pets target (not started) whose answers repeat exactly, the way normalizing
+    needs: one pet, id 7, named rex, a dog; every create replaces it; every answer carries
+    a fresh X-Request-Id (noise no assertion checks). ``baseline_suite`` passes against it
+    until a test changes its contract (``rename_name``, ``create_status``, ``timestamps``,
+    ``read_status``, ``flapping``)."""
+    return PetsTarget(
+        fields={"kind": "dog"}, same_id=7, pets={7: {"name": "rex"}}, request_ids=True
+    )
+
+
+def baseline_suite(name: str = "pets baseline") -> dict[str, Any]:
+    """Create then read a pet, with an assertion of every kind: passes against
+    ``baseline_target()`` as created."""
+    return {
+        "name": name,
+        "steps": [
+            {
+                "name": "create",
+                "request": {"method": "POST", "path": "/pets", "body": {"name": "rex"}},
+                "assertions": [
+                    {"type": "status_code", "expected": 201},
+                    {"type": "json_path", "path": "$.name", "op": "eq", "expected": "rex"},
+                ],
+                "extract": {"petId": "$.id"},
+            },
+            {
+                "name": "read",
+                "request": {"method": "GET", "path": "/pets/{{petId}}"},
+                "assertions": [
+                    {"type": "status_code", "expected": 200},
+                    {
+                        "type": "json_path",
+                        "path": "$",
+                        "op": "eq",
+                        "expected": {"id": 7, "name": "rex", "kind": "dog"},
+                    },
+                    {"type": "json_path", "path": "$.kind", "op": "eq", "expected": "dog"},
+                    {
+                        "type": "schema",
+                        "schema": {
+                            "type": "object",
+                            "required": ["id", "name"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "kind": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
+                    {
+                        "type": "header",
+                        "name": "content-type",
+                        "op": "contains",
+                        "expected": "json",
+                    },
+                ],
             },
         ],
     }

@@ -1,5 +1,6 @@
 """An items API whose OpenAPI document says more than the API does: the target for
-"keep it marked when the API contradicts its own document".
+"keep it marked when the API contradicts its own document". A different API from the
+pets target (tests/support/pets_target.py) on purpose: its contradictions are the test.
 
 Served under ``/v1`` (the document's server path) and only with a bearer token, so a
 generation must add the server path and carry the app's target auth. Where it departs

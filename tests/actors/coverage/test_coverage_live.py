@@ -6,8 +6,8 @@ from __future__ import annotations
 from actors.coverage import ObservedCall, compute_coverage
 from actors.generate import generate_suites
 from runner import TargetClient, run_suite
-from tests.actors.generate.pets_app import create_app
 from tests.support.live_server import LiveServer
+from tests.support.strict_pets_app import create_app
 
 
 def test_running_the_generated_suites_exercises_every_operations_success_and_more() -> None:

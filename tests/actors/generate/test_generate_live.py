@@ -1,7 +1,7 @@
 """Generated suites against a real server: every flow, positive and negative case made
 from a document that describes the server truthfully must pass when the runner runs it.
 
-The target is a strict FastAPI pets API (tests/actors/generate/pets_app.py) on a free
+The target is a strict FastAPI pets API (tests/support/strict_pets_app.py) on a free
 loopback port; the documents are its own (FastAPI, OpenAPI 3.1) and hand-written 3.0
 and Swagger 2.0 descriptions of it.
 """
@@ -16,8 +16,8 @@ import pytest
 
 from actors.generate import GenerationResult, generate_suites
 from runner import SuiteResult, TargetClient, run_suite
-from tests.actors.generate.pets_app import create_app
 from tests.support.live_server import LiveServer
+from tests.support.strict_pets_app import create_app
 
 DATA = Path(__file__).parents[2] / "data" / "openapi"
 

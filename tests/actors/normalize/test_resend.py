@@ -9,18 +9,19 @@ import pytest
 
 from actors.normalize.resend import rebuild, resend
 from runner import MASK, RecordedRequest, TargetClient
-from tests.e2e.normalize.target import ChangingTarget
+from tests.support.factories import baseline_target
+from tests.support.pets_target import PetsTarget
 
 
 @pytest.fixture
-def served() -> Iterator[ChangingTarget]:
-    server = ChangingTarget().start()
+def served() -> Iterator[PetsTarget]:
+    server = baseline_target().start()
     yield server
     server.stop()
 
 
 def test_masked_credentials_are_dropped_and_the_app_auth_added_again(
-    served: ChangingTarget,
+    served: PetsTarget,
 ) -> None:
     recorded = RecordedRequest(
         method="GET",
@@ -38,7 +39,7 @@ def test_masked_credentials_are_dropped_and_the_app_auth_added_again(
     assert served.requests == ["GET /pets/7?page=2&key=sekret-123"] * 2
 
 
-def test_writes_are_re_sent_only_when_asked(served: ChangingTarget) -> None:
+def test_writes_are_re_sent_only_when_asked(served: PetsTarget) -> None:
     recorded = RecordedRequest(
         method="POST",
         url=f"{served.url}/pets",
@@ -71,7 +72,7 @@ def test_requests_the_report_cannot_rebuild_are_not_re_sent() -> None:
 
 
 def test_identical_calls_answering_different_statuses_are_not_compared(
-    served: ChangingTarget,
+    served: PetsTarget,
 ) -> None:
     served.flapping = True
     with TargetClient() as client:

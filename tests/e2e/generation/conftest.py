@@ -8,15 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.actors.generate import pets_app
-from tests.support import items_target
+from tests.support import items_target, strict_pets_app
 from tests.support.live_server import LiveServer
 
 
 @pytest.fixture(scope="module")
 def pets() -> Iterator[LiveServer]:
     """The strict pets API (FastAPI); its own document describes it truthfully."""
-    server = LiveServer(pets_app.create_app()).start()
+    server = LiveServer(strict_pets_app.create_app()).start()
     yield server
     server.stop()
 

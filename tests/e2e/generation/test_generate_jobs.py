@@ -3,15 +3,13 @@ candidate against a live loopback API, saves what it keeps, and a run right afte
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
-from tests.actors.generate import pets_app
-from tests.support import items_target
+from tests.support import items_target, strict_pets_app
 from tests.support.factories import create_app
 from tests.support.jobs import generate, read_events, run_suites, suites_of
 from tests.support.live_server import LiveServer
+from tests.support.pets_target import PetsTarget
 
 CONTRADICTS = "contradicts-spec"
 
@@ -19,7 +17,7 @@ CONTRADICTS = "contradicts-spec"
 def test_suites_from_a_truthful_document_are_kept_and_a_run_right_after_passes(
     client: httpx.Client, pets: LiveServer
 ) -> None:
-    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
+    app_id = create_app(client, pets.url, schema=strict_pets_app.openapi_document())
 
     job = generate(client, app_id, base_url=pets.url, max_test_suites=20)
 
@@ -88,7 +86,11 @@ def test_progress_and_each_suite_kept_or_dropped_stream_as_events(
 def test_the_request_schema_wins_over_the_apps(client: httpx.Client, pets: LiveServer) -> None:
     app_id = create_app(client, pets.url)  # no schema of its own
     job = generate(
-        client, app_id, base_url=pets.url, schema=pets_app.openapi_document(), max_test_suites=2
+        client,
+        app_id,
+        base_url=pets.url,
+        schema=strict_pets_app.openapi_document(),
+        max_test_suites=2,
     )
     assert job["job_status"] == "COMPLETED", job
     assert job["params"]["schema_source"] == "request" and job["result"]["kept"] == 2
@@ -100,9 +102,9 @@ def test_a_slow_api_fails_the_per_request_timeout_and_the_job_says_why(
     slow = {
         "openapi": "3.0.3",
         "info": {"title": "slow", "version": "1"},
-        "paths": {"/slow": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "paths": {"/health": {"get": {"responses": {"200": {"description": "ok"}}}}},
     }
-    app = LiveServer(_slow_app()).start()
+    app = PetsTarget(slow_ms=2000).start()  # every answer 2 s late
     try:
         app_id = create_app(client, app.url, schema=slow)
         job = generate(client, app_id, base_url=app.url, timeout=0.2)
@@ -111,18 +113,3 @@ def test_a_slow_api_fails_the_per_request_timeout_and_the_job_says_why(
     assert job["job_status"] == "FAILED", job
     assert "none of the 1 suites tried passed" in job["error"]
     assert "timed out" in job["error"]
-
-
-def _slow_app() -> Any:
-    import asyncio
-
-    from fastapi import FastAPI
-
-    slow = FastAPI()
-
-    @slow.get("/slow")
-    async def answer() -> dict[str, bool]:
-        await asyncio.sleep(2)
-        return {"ok": True}
-
-    return slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.actors.generate import pets_app
+from tests.support import strict_pets_app
 from tests.support.factories import create_app
 from tests.support.jobs import generate, run_suites
 from tests.support.live_server import LiveServer
@@ -24,7 +24,7 @@ def test_without_a_schema_it_is_a_clear_400(client: httpx.Client, pets: LiveServ
 
 
 def test_an_app_without_suites_covers_nothing(client: httpx.Client, pets: LiveServer) -> None:
-    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
+    app_id = create_app(client, pets.url, schema=strict_pets_app.openapi_document())
     report = coverage(client, app_id)
     assert report["basis"] == "suites" and report["test_run_id"] is None
     assert report["percentage"] == 0 and report["covered"] == []
@@ -34,7 +34,7 @@ def test_an_app_without_suites_covers_nothing(client: httpx.Client, pets: LiveSe
 def test_coverage_follows_the_suites_then_what_the_latest_run_received(
     client: httpx.Client, pets: LiveServer
 ) -> None:
-    app_id = create_app(client, pets.url, schema=pets_app.openapi_document())
+    app_id = create_app(client, pets.url, schema=strict_pets_app.openapi_document())
     generate(client, app_id, base_url=pets.url, max_test_suites=30)
 
     asserted = coverage(client, app_id)

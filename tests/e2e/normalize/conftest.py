@@ -7,18 +7,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.normalize.target import ChangingTarget
+from tests.support.factories import baseline_target
+from tests.support.pets_target import PetsTarget
 
 
 @pytest.fixture(scope="module")
-def changing() -> Iterator[ChangingTarget]:
-    server = ChangingTarget().start()
+def changing() -> Iterator[PetsTarget]:
+    server = baseline_target().start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def target(changing: ChangingTarget) -> Iterator[ChangingTarget]:
+def target(changing: PetsTarget) -> Iterator[PetsTarget]:
     """The changing target, back to its original contract for each test."""
     changing.reset()
     yield changing

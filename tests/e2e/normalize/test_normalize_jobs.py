@@ -7,25 +7,25 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.normalize.target import ChangingTarget, pets_suite
-from tests.support.factories import create_app_with_suites
+from tests.support.factories import baseline_suite, create_app_with_suites
 from tests.support.jobs import read_events, run_suites, submit
+from tests.support.pets_target import PetsTarget
 
 
 def lines(job: dict[str, Any], kind: str | None = None) -> list[str]:
     return [c["line"] for c in job["result"]["changes"] if kind is None or c["kind"] == kind]
 
 
-def changed_contract(target: ChangingTarget) -> None:
+def changed_contract(target: PetsTarget) -> None:
     target.rename_name = True
     target.create_status = 200
     target.timestamps = True
 
 
 def test_normalize_accepts_a_changed_api_and_the_next_run_passes(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     assert run_suites(client, app_id)["job_status"] == "COMPLETED"
     changed_contract(target)
     failed = run_suites(client, app_id)
@@ -61,13 +61,13 @@ def test_normalize_accepts_a_changed_api_and_the_next_run_passes(
         "op": "eq",
         "expected": "dog",
     }
-    assert read["assertions"][4] == pets_suite()["steps"][1]["assertions"][4]
+    assert read["assertions"][4] == baseline_suite()["steps"][1]["assertions"][4]
 
 
 def test_the_added_timestamp_is_marked_as_noise_and_left_out_of_expectations(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     target.timestamps = True
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
 
@@ -87,9 +87,9 @@ def test_the_added_timestamp_is_marked_as_noise_and_left_out_of_expectations(
 
 
 def test_normalize_reports_each_change_as_an_event(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+    app_id, _ = create_app_with_suites(client, target.url, baseline_suite())
     target.create_status = 200
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
@@ -110,9 +110,9 @@ def test_normalize_reports_each_change_as_an_event(
     assert events[-1]["type"] == "job.completed"
 
 
-def test_one_report_can_be_normalized_alone(client: httpx.Client, target: ChangingTarget) -> None:
+def test_one_report_can_be_normalized_alone(client: httpx.Client, target: PetsTarget) -> None:
     app_id, (first, second) = create_app_with_suites(
-        client, target.url, pets_suite("a"), pets_suite("b")
+        client, target.url, baseline_suite("a"), baseline_suite("b")
     )
     target.create_status = 200
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
@@ -129,9 +129,9 @@ def test_one_report_can_be_normalized_alone(client: httpx.Client, target: Changi
 
 
 def test_a_server_error_is_refused_as_a_baseline_and_the_suite_kept(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     target.read_status = 503
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
 
@@ -147,17 +147,17 @@ def test_a_server_error_is_refused_as_a_baseline_and_the_suite_kept(
     assert job["result"]["suites"][0]["status"] == "unchanged"
     suite = client.get(f"/apps/{app_id}/test-suites/{suite_id}").json()["data"]
     assert suite["version"] == 1
-    assert suite["steps"][1]["assertions"] == pets_suite()["steps"][1]["assertions"]
+    assert suite["steps"][1]["assertions"] == baseline_suite()["steps"][1]["assertions"]
 
 
-def test_a_suite_edited_since_the_run_is_skipped(
-    client: httpx.Client, target: ChangingTarget
-) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+def test_a_suite_edited_since_the_run_is_skipped(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     target.create_status = 200
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     assert (
-        client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite("edited")).status_code
+        client.put(
+            f"/apps/{app_id}/test-suites/{suite_id}", json=baseline_suite("edited")
+        ).status_code
         == 200
     )
 
@@ -171,8 +171,8 @@ def test_a_suite_edited_since_the_run_is_skipped(
     assert client.get(f"/apps/{app_id}/test-suites/{suite_id}").json()["data"]["name"] == "edited"
 
 
-def test_resend_unsafe_also_re_sends_writes(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+def test_resend_unsafe_also_re_sends_writes(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, _ = create_app_with_suites(client, target.url, baseline_suite())
     target.create_status = 200
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     before = target.requests.count("POST /pets")

@@ -8,15 +8,15 @@ import pytest
 from sqlmodel import Session, col, select
 
 from storage.suite_versions import SuiteVersion
-from tests.e2e.normalize.target import ChangingTarget, pets_suite
 from tests.support.api_server import Api
-from tests.support.factories import admin_client, create_app_with_suites
+from tests.support.factories import admin_client, baseline_suite, create_app_with_suites
 from tests.support.jobs import run_suites, submit
+from tests.support.pets_target import PetsTarget
 
 
-def normalized_app(client: httpx.Client, target: ChangingTarget) -> tuple[str, str, str]:
+def normalized_app(client: httpx.Client, target: PetsTarget) -> tuple[str, str, str]:
     """An app whose suite was normalized once (version 2); app, suite and run ids."""
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     target.create_status = 200
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     job = submit(client, f"/apps/{app_id}/test-runs/{run_id}/normalize")
@@ -24,8 +24,8 @@ def normalized_app(client: httpx.Client, target: ChangingTarget) -> tuple[str, s
     return app_id, suite_id, job["job_id"]
 
 
-def test_a_new_suite_lists_its_one_version(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+def test_a_new_suite_lists_its_one_version(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     page = client.get(f"/apps/{app_id}/test-suites/{suite_id}/versions").json()
     assert page["meta"]["pagination"] == {
         "has_next_page": False,
@@ -38,9 +38,7 @@ def test_a_new_suite_lists_its_one_version(client: httpx.Client, target: Changin
     )
 
 
-def test_normalize_adds_a_version_made_by_its_job(
-    client: httpx.Client, target: ChangingTarget
-) -> None:
+def test_normalize_adds_a_version_made_by_its_job(client: httpx.Client, target: PetsTarget) -> None:
     app_id, suite_id, job_id = normalized_app(client, target)
     versions = client.get(f"/apps/{app_id}/test-suites/{suite_id}/versions").json()["data"]
     assert [(v["version"], v["current"], v["job_id"]) for v in versions] == [
@@ -55,7 +53,7 @@ def test_normalize_adds_a_version_made_by_its_job(
 
 
 def test_rollback_restores_an_old_version_as_a_new_one(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
     app_id, suite_id, _ = normalized_app(client, target)
     response = client.post(f"/apps/{app_id}/test-suites/{suite_id}/versions/1/rollback")
@@ -73,11 +71,13 @@ def test_rollback_restores_an_old_version_as_a_new_one(
 
 
 def test_put_records_the_version_it_replaces_and_the_new_one(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     assert (
-        client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite("renamed")).status_code
+        client.put(
+            f"/apps/{app_id}/test-suites/{suite_id}", json=baseline_suite("renamed")
+        ).status_code
         == 200
     )
     versions = client.get(f"/apps/{app_id}/test-suites/{suite_id}/versions").json()["data"]
@@ -87,10 +87,10 @@ def test_put_records_the_version_it_replaces_and_the_new_one(
     ]
 
 
-def test_versions_page_by_offset(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+def test_versions_page_by_offset(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     for i in range(3):
-        client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=pets_suite(f"v{i + 2}"))
+        client.put(f"/apps/{app_id}/test-suites/{suite_id}", json=baseline_suite(f"v{i + 2}"))
     path = f"/apps/{app_id}/test-suites/{suite_id}/versions"
     first = client.get(path, params={"limit": 3}).json()
     second = client.get(path, params={"limit": 3, "offset": 3}).json()
@@ -105,18 +105,18 @@ def test_versions_page_by_offset(client: httpx.Client, target: ChangingTarget) -
 
 
 def test_rollback_to_the_current_version_is_a_conflict(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     response = client.post(f"/apps/{app_id}/test-suites/{suite_id}/versions/1/rollback")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "CONFLICT"
 
 
 def test_unknown_versions_runs_and_reports_are_404(
-    client: httpx.Client, target: ChangingTarget
+    client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     for method, path in [
         ("GET", f"/apps/{app_id}/test-suites/{suite_id}/versions/9"),
@@ -131,7 +131,7 @@ def test_unknown_versions_runs_and_reports_are_404(
 
 
 def test_another_organization_sees_nothing(
-    serve: Api, client: httpx.Client, target: ChangingTarget
+    serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
     app_id, suite_id, _ = normalized_app(client, target)
     run_id = client.get(f"/apps/{app_id}/test-runs").json()["data"][0]["id"]
@@ -158,17 +158,17 @@ def test_another_organization_sees_nothing(
     ],
 )
 def test_bad_normalize_bodies_are_400(
-    client: httpx.Client, target: ChangingTarget, body: dict[str, object], field: str
+    client: httpx.Client, target: PetsTarget, body: dict[str, object], field: str
 ) -> None:
-    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+    app_id, _ = create_app_with_suites(client, target.url, baseline_suite())
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     response = client.post(f"/apps/{app_id}/test-runs/{run_id}/normalize", json=body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["details"][0]["field"] == field
 
 
-def test_bad_version_paths_and_pages_are_400(client: httpx.Client, target: ChangingTarget) -> None:
-    app_id, (suite_id,) = create_app_with_suites(client, target.url, pets_suite())
+def test_bad_version_paths_and_pages_are_400(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, (suite_id,) = create_app_with_suites(client, target.url, baseline_suite())
     base = f"/apps/{app_id}/test-suites/{suite_id}/versions"
     for response in [
         client.get(f"{base}/first"),
@@ -186,9 +186,9 @@ def test_bad_version_paths_and_pages_are_400(client: httpx.Client, target: Chang
 
 
 def test_normalize_needs_the_write_scope(
-    serve: Api, client: httpx.Client, target: ChangingTarget
+    serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
-    app_id, _ = create_app_with_suites(client, target.url, pets_suite())
+    app_id, _ = create_app_with_suites(client, target.url, baseline_suite())
     run_id = run_suites(client, app_id)["result"]["test_run_id"]
     key = client.post("/api-keys", json={"name": "reader", "scopes": ["read"]}).json()["data"][
         "key"
@@ -200,7 +200,7 @@ def test_normalize_needs_the_write_scope(
 
 
 def test_history_goes_with_its_suite_and_its_app(
-    serve: Api, client: httpx.Client, target: ChangingTarget
+    serve: Api, client: httpx.Client, target: PetsTarget
 ) -> None:
     app_id, suite_id, _ = normalized_app(client, target)
     other_app, other_suite, _ = normalized_app(client, target)

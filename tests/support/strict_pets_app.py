@@ -3,6 +3,12 @@
 Strict on purpose (unknown fields, types, bounds, enums and missing fields are 4xx), so
 that a generated "valid" request that is not valid fails loudly. Its own OpenAPI
 document (FastAPI, 3.1) and the hand-written ones in tests/data/openapi/ describe it.
+
+Not the pets target of the other tests (tests/support/pets_target.py) on purpose: this
+one is a different, larger API (owners, visits, photos as multipart, a form login, a
+required header, enums and bounds) whose point is its document, a generator's input;
+pets_target.py is a small, fast stdlib server whose point is what a test can make it do
+while it runs. Served with tests.support.live_server.LiveServer.
 """
 
 from __future__ import annotations
