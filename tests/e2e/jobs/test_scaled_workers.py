@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.factories import create_app_with_suites, health_suite
+from tests.support.factories import client_for, create_app_with_suites, health_suite
 from tests.support.jobs import wait_for_job
 from tests.support.live_server import free_port
 from tests.support.pets_target import PetsTarget
@@ -80,11 +80,7 @@ class Cluster:
         return created.stdout.strip().splitlines()[-1]
 
     def client(self, key: str) -> httpx.Client:
-        return httpx.Client(
-            base_url=f"{self.url}/client/v1",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
-        )
+        return client_for(self.url, key)
 
     def log(self, name: str) -> str:
         return (self.tmp_path / f"{name}.log").read_text(errors="replace")
