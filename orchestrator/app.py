@@ -21,6 +21,7 @@ from orchestrator.api import (
     keys,
     load_tests,
     normalize,
+    ops,
     runs,
     suites,
 )
@@ -42,6 +43,7 @@ API_ROUTERS = (
     keys.router,
     company.router,
     generation.router,
+    ops.router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
