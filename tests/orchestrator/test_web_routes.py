@@ -64,3 +64,20 @@ def test_static_files_are_revalidated_and_unknown_ones_are_404(web: httpx.Client
     assert bundle.status_code == 200
     assert bundle.headers["cache-control"] == "no-cache"
     assert web.get("/static/nope.js").status_code == 404
+
+
+def test_the_dashboard_preloads_every_module_it_ships(web: httpx.Client) -> None:
+    from orchestrator.web import STATIC_DIR
+
+    page = web.get("/dashboard").text
+    modules = sorted(
+        str(path.relative_to(STATIC_DIR))
+        for path in (STATIC_DIR / "dashboard" / "js").rglob("*.js")
+        if path.name not in ("main.js", "fragment.js")  # the page's own two scripts
+    )
+    preloaded = sorted(
+        line.split('href="static/')[1].split('"')[0]
+        for line in page.splitlines()
+        if 'rel="modulepreload"' in line
+    )
+    assert preloaded == modules
