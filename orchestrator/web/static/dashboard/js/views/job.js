@@ -87,8 +87,11 @@ export function jobView(main, route, { signal, session }) {
 
   async function refresh() {
     lastRefresh = Date.now();
-    job = await get(`jobs/${encodeURIComponent(jobId)}`, {}, signal);
-    renderJob();
+    const fresh = await get(`jobs/${encodeURIComponent(jobId)}`, {}, signal);
+    // Unchanged figures are not redrawn (a redraw would take the focus off Stop).
+    const changed = JSON.stringify(fresh) !== JSON.stringify(job);
+    job = fresh;
+    if (changed) renderJob();
     if (TERMINAL_STATUSES.has(job.job_status)) await finalDetails();
   }
 

@@ -87,12 +87,17 @@ export function jobsView(main, route, { signal }) {
   }
 
   function paint(row) {
-    const tr = tableRow(COLUMNS, cells(row.job), { "data-job-id": row.job.job_id, "data-status": row.job.job_status });
-    if (row.tr) {
-      tr.className = row.tr.className;
-      row.tr.replaceWith(tr);
+    const content = cells(row.job);
+    if (!row.tr) {
+      row.tr = tableRow(COLUMNS, content, { "data-job-id": row.job.job_id });
+    } else {
+      // Cells are updated in place and the first (the job's link) is kept, so a row that
+      // changes every second never takes the keyboard focus away.
+      [...row.tr.children].forEach((td, i) => {
+        if (i > 0) replace(td, content[i]);
+      });
     }
-    row.tr = tr;
+    row.tr.dataset.status = row.job.job_status;
   }
 
   function matches(job) {
