@@ -12,5 +12,6 @@ bench:
 	.venv/bin/python bench/runs.py
 	.venv/bin/python bench/generate.py
 	.venv/bin/python bench/load.py
+	.venv/bin/python bench/dashboard.py
 
 .PHONY: serve test lint bench

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from actors.broker import Dispatcher
 from actors.context import WorkerContext
 from actors.declare import declare_actors
+from actors.heartbeat import HeartbeatKeeper
 from actors.reaper import Reaper
 from core.settings import Settings
 from storage import job_states
@@ -46,6 +47,9 @@ class WorkerPool:
         # it stays unacked until the broker's heartbeat timeout. Take only what runs now.
         self.worker.queue_prefetch = threads
         self.reaper = Reaper(self.ctx, self.dispatcher)
+        self.heartbeat = HeartbeatKeeper(
+            engine, self.ctx.worker_id, threads=threads, mode="embedded" if embedded else "worker"
+        )
 
     def start(self) -> None:
         """Start consuming. Embedded: first take back every job the last process left."""
@@ -56,6 +60,7 @@ class WorkerPool:
             self.reaper.sweep(queued_before=time.time())
         self.worker.start()
         self.reaper.start()
+        self.heartbeat.start()
         log.info("worker.started", worker=self.ctx.worker_id, threads=self.worker.worker_threads)
 
     def stop(self, grace_s: float) -> None:
@@ -63,4 +68,5 @@ class WorkerPool:
         self.ctx.shutting_down.set()
         self.reaper.stop()
         self.worker.stop(timeout=int(grace_s * 1000))
+        self.heartbeat.stop()
         log.info("worker.stopped", worker=self.ctx.worker_id)

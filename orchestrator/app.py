@@ -21,6 +21,7 @@ from orchestrator.api import (
     keys,
     load_tests,
     normalize,
+    ops,
     runs,
     suites,
 )
@@ -28,6 +29,7 @@ from orchestrator.envelope import install_error_handlers
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.runtime import Runtime, build_runtime
 from orchestrator.services import keys as key_service
+from orchestrator.web import install_web
 from storage.db import session_scope
 
 API_ROUTERS = (
@@ -41,6 +43,7 @@ API_ROUTERS = (
     keys.router,
     company.router,
     generation.router,
+    ops.router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
@@ -64,12 +67,16 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=_lifespan(runtime) if embedded_workers else None,
+        # Served by orchestrator.web from files in the package, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.embedded_workers = embedded_workers
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    install_web(app)
     install_error_handlers(app)
 
     def authenticate(raw: str) -> Any:

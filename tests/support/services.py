@@ -560,13 +560,16 @@ def describe_environment() -> str:
 
 
 def missing_packages() -> list[str]:
-    """Debian packages that would provide the server binaries this machine lacks."""
+    """Debian packages that would provide the server binaries (and the headless browser
+    of ``tests/browser``) this machine lacks."""
+    from tests.support.browser import missing_packages as missing_browser_packages
+
     missing = []
     if redis_server_binary() is None:
         missing.append("redis-server")
     if postgres_bindir() is None:
         missing.append("postgresql")
-    return missing
+    return missing + missing_browser_packages()
 
 
 def _write_atomically(path: Path, text: str) -> None:
