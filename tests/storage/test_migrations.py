@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers every table)
 from storage.db import build_engine
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import upgrade
 
 
 def test_upgraded_database_matches_the_models(tmp_path: Path) -> None:
@@ -21,17 +19,4 @@ def test_upgraded_database_matches_the_models(tmp_path: Path) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
-    engine.dispose()
-
-
-def test_worker_heartbeats_revision_downgrades_to_the_initial_schema(tmp_path: Path) -> None:
-    engine = build_engine(f"sqlite:///{tmp_path / 'g.db'}")
-    upgrade(engine)
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0001")
-    assert "worker_heartbeats" not in inspect(engine).get_table_names()
-    upgrade(engine)
-    assert "worker_heartbeats" in inspect(engine).get_table_names()
     engine.dispose()

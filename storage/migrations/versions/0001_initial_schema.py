@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 08:30:04.106648
+Create Date: 2026-11-30 00:28:41.221940
 """
 
 from alembic import op
@@ -57,6 +57,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('worker_heartbeats',
+    sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('hostname', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('pid', sa.Integer(), nullable=False),
+    sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('threads', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.Float(), nullable=False),
+    sa.Column('last_seen_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('worker_id')
+    )
+    with op.batch_alter_table('worker_heartbeats', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_worker_heartbeats_last_seen_at'), ['last_seen_at'], unique=False)
+
     op.create_table('api_keys',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -306,6 +319,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_keys_lookup'))
 
     op.drop_table('api_keys')
+    with op.batch_alter_table('worker_heartbeats', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_worker_heartbeats_last_seen_at'))
+
+    op.drop_table('worker_heartbeats')
     op.drop_table('organizations')
     with op.batch_alter_table('job_events', schema=None) as batch_op:
         batch_op.drop_index('ix_job_events_org_id_id')
