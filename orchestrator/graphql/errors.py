@@ -49,7 +49,8 @@ def error_entry(
 def format_error(error: GraphQLError) -> tuple[int, dict[str, Any]]:
     """``(HTTP status the error would have in REST, its entry in errors)``."""
     original = error.original_error
-    if original is None:
+    # Parsing, validation and variable coercion errors carry no exception of ours.
+    if original is None or isinstance(original, GraphQLError):
         status, code = status_and_code(VALIDATION)
         return status, error_entry(error.message, code, graphql_error=error)
     known = as_gauntlet_error(original)

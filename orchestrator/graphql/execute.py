@@ -19,7 +19,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from core.errors import GauntletError, ValidationFailed
-from orchestrator.envelope import status_and_code, validation_details
+from orchestrator.envelope import status_and_code
 from orchestrator.graphql.context import Context
 from orchestrator.graphql.errors import error_entry, format_error
 from orchestrator.graphql.schema import schema
@@ -64,10 +64,16 @@ def parse_query_string(params: dict[str, str]) -> GraphQLRequest:
 
 
 def _invalid(exc: ValidationError, prefix: str = "") -> ValidationFailed:
-    details = validation_details(list(exc.errors()))
-    first = details[0] if details else {"field": None, "message": "invalid request"}
-    field = f"{prefix}{first['field']}" if first["field"] else None
-    return ValidationFailed(str(first["message"]), field=field)
+    """The first problem, naming the request field (``query``, ``variables``…)."""
+    first = exc.errors()[0]
+    loc = [str(part) for part in first.get("loc", ())]
+    if first.get("type") == "extra_forbidden":
+        message = f"unknown field '{loc[-1]}'"
+    elif not loc:
+        message = "the request body must be a JSON object with a 'query'"
+    else:
+        message = str(first.get("msg", "invalid value"))
+    return ValidationFailed(message, field=prefix + ".".join(loc) if loc else None)
 
 
 def run(context: Context, request: GraphQLRequest) -> tuple[int, dict[str, Any]]:
@@ -89,14 +95,18 @@ def run(context: Context, request: GraphQLRequest) -> tuple[int, dict[str, Any]]
         return error_response(ValidationFailed("a query is required", field="query"))
     body: dict[str, Any] = {}
     status = 200
-    if result.errors:
-        formatted = [format_error(error) for error in result.errors]
+    errors = result.errors or []
+    # A request error (parsing, validation, limits, variables): nothing executed, so the
+    # answer has no data, and the status REST would give the first error.
+    request_error = isinstance(result, PreExecutionError) or (
+        result.data is None and bool(errors) and all(e.path is None for e in errors)
+    )
+    if errors:
+        formatted = [format_error(error) for error in errors]
         body["errors"] = [entry for _, entry in formatted]
-        if isinstance(result, PreExecutionError) or result.data is None:
-            # Nothing executed (or nothing could be answered): the status of the
-            # first error, as REST would answer it.
+        if result.data is None:
             status = formatted[0][0]
-    if not isinstance(result, PreExecutionError):
+    if not request_error:
         body["data"] = result.data
     return status, body
 

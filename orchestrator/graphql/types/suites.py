@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import strawberry
 from strawberry.scalars import JSON
 
 from orchestrator.graphql.types._convert import pick
 from orchestrator.services import suites as suite_service
 from storage.models import TestSuite as TestSuiteRow
+
+# What GET /test-suites/{id} adds to the suite itself; the rest is the suite format.
+_RECORD_FIELDS = {"id", "app_id", "version", "step_count", "created_at", "updated_at"}
 
 
 @strawberry.type(description="An ordered list of steps, in the suite format.")
@@ -32,4 +33,5 @@ class TestSuite:
         description="The whole suite in the suite format (name, labels, variables, steps)."
     )
     def definition(self) -> JSON:
-        return json.loads(self.row.body_json)
+        public = suite_service.public(self.row)
+        return public.model_dump(mode="json", by_alias=True, exclude=_RECORD_FIELDS)
