@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -34,4 +36,4 @@ class TestSuite:
     )
     def definition(self) -> JSON:
         public = suite_service.public(self.row)
-        return public.model_dump(mode="json", by_alias=True, exclude=_RECORD_FIELDS)
+        return cast(JSON, public.model_dump(mode="json", by_alias=True, exclude=_RECORD_FIELDS))
