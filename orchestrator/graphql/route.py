@@ -25,13 +25,12 @@ from orchestrator.web import STATIC_DIR
 GRAPHQL_PATH = "/graphql"
 EXPLORER_PATH = "/graphql/explorer"
 EXPLORER_INDEX = STATIC_DIR / "graphql-explorer" / "index.html"
-# The explorer holds an API key in sessionStorage: only its own scripts may run and it
-# may talk only to its own origin. GraphiQL's editors set inline style attributes and
-# its stylesheet embeds its fonts, hence those two allowances.
+# The explorer holds an API key in sessionStorage: only its own scripts and styles may
+# load, and it may talk only to its own origin (GraphiQL's fonts are data: URLs).
 EXPLORER_HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; "
         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
