@@ -198,3 +198,12 @@ def test_graphql_requests_draw_from_the_keys_rate_limit(tight_api: Api) -> None:
     assert (status, code) == (429, "RATE_LIMITED")
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert answers[0].headers["x-ratelimit-remaining"] == "1"
+
+
+def test_a_body_over_the_size_limit_is_payload_too_large(serve: Api, client: httpx.Client) -> None:
+    too_big = serve.runtime.settings.max_body_bytes + 1
+    response = client.post(
+        "/graphql", content=b" " * too_big, headers={"Content-Length": str(too_big)}
+    )
+    status, code, _ = graphql_error(response)
+    assert (status, code) == (413, "PAYLOAD_TOO_LARGE")
