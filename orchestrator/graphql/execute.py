@@ -24,6 +24,7 @@ from orchestrator.graphql.context import Context
 from orchestrator.graphql.errors import error_entry, format_error
 from orchestrator.graphql.schema import schema
 
+GET_PARAMETERS = ("query", "variables", "operationName")
 # Far beyond any hand-written query; MAX_TOKENS refuses long ones before this.
 MAX_QUERY_CHARS = 100_000
 
@@ -51,7 +52,8 @@ def parse_body(body: bytes) -> GraphQLRequest:
 
 def parse_query_string(params: dict[str, str]) -> GraphQLRequest:
     """A request sent with GET: ``?query=…&variables=<JSON>&operationName=…``."""
-    values: dict[str, Any] = dict(params)
+    # Other parameters (a cache buster) are ignored, as the REST routes ignore them.
+    values: dict[str, Any] = {k: v for k, v in params.items() if k in GET_PARAMETERS}
     if "variables" in values:
         try:
             values["variables"] = orjson.loads(values["variables"])

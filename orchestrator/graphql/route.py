@@ -43,6 +43,19 @@ _BODY_DOC: dict[str, Any] = {
         "content": {"application/json": {"schema": execute.GraphQLRequest.model_json_schema()}},
     }
 }
+_QUERY_STRING_DOC: dict[str, Any] = {
+    "parameters": [
+        {"name": "query", "in": "query", "required": True, "schema": {"type": "string"}},
+        {
+            "name": "variables",
+            "in": "query",
+            "required": False,
+            "description": "A JSON object.",
+            "schema": {"type": "string"},
+        },
+        {"name": "operationName", "in": "query", "required": False, "schema": {"type": "string"}},
+    ]
+}
 _ERRORS = "`{errors: [{message, extensions: {code, request_id}}]}` with the REST code"
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -93,6 +106,7 @@ async def graphql_post(
 @router.get(
     GRAPHQL_PATH,
     summary="Run a GraphQL query given in the query string",
+    openapi_extra=_QUERY_STRING_DOC,
     responses=_RESPONSES,
 )
 async def graphql_get(

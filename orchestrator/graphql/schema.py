@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
@@ -34,4 +32,4 @@ def sdl() -> str:
     return schema.as_str().rstrip("\n") + "\n"
 
 
-__all__: list[Any] = ["schema", "sdl"]
+__all__ = ["GauntletSchema", "schema", "sdl"]

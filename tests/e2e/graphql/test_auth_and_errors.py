@@ -207,3 +207,9 @@ def test_a_body_over_the_size_limit_is_payload_too_large(serve: Api, client: htt
     )
     status, code, _ = graphql_error(response)
     assert (status, code) == (413, "PAYLOAD_TOO_LARGE")
+
+
+def test_get_ignores_parameters_it_does_not_know(client: httpx.Client) -> None:
+    response = client.get("/graphql", params={"query": ME, "_": "1700000000"})
+    assert response.status_code == 200
+    assert response.json()["data"]["me"]["keyId"]
