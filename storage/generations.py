@@ -94,12 +94,15 @@ def history_of_apps(
 ) -> dict[str, Page[tuple[Job, GenerationRecord | None]]]:
     """``page_history`` for several apps of the organization at once (three statements:
     the jobs, their totals, their records)."""
-    statement = (
-        select(Job)
-        .where(Job.org_id == org_id, Job.type == GENERATE)
-        .order_by(col(Job.created_at).desc(), col(Job.id).desc())
+    pages = pages_by_key(
+        session,
+        select(Job).where(Job.org_id == org_id, Job.type == GENERATE),
+        col(Job.app_id),
+        app_ids,
+        order_by=[col(Job.created_at).desc(), col(Job.id).desc()],
+        offset=offset,
+        limit=limit,
     )
-    pages = pages_by_key(session, statement, col(Job.app_id), app_ids, offset=offset, limit=limit)
     job_ids = [job.id for page in pages.values() for job in page.items]
     records = (
         {

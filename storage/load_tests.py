@@ -60,11 +60,12 @@ def pages_of_apps(
     session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
 ) -> dict[str, Page[LoadTest]]:
     """``page`` for several apps of the organization at once (two statements)."""
-    statement = (
-        select(LoadTest)
-        .where(LoadTest.org_id == org_id)
-        .order_by(col(LoadTest.created_at).desc(), col(LoadTest.id).desc())
-    )
     return pages_by_key(
-        session, statement, col(LoadTest.app_id), app_ids, offset=offset, limit=limit
+        session,
+        select(LoadTest).where(LoadTest.org_id == org_id),
+        col(LoadTest.app_id),
+        app_ids,
+        order_by=[col(LoadTest.created_at).desc(), col(LoadTest.id).desc()],
+        offset=offset,
+        limit=limit,
     )

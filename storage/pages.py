@@ -41,28 +41,26 @@ def pages_by_key(
     key: Any,
     keys: Sequence[Any],
     *,
+    order_by: Sequence[Any],
     offset: int,
     limit: int,
     rows_where: Any = None,
 ) -> dict[Any, Page[Any]]:
     """One page per value of ``key`` (a column of ``statement``'s entity) in two
     statements, whatever the number of keys: the rows through ``ROW_NUMBER() OVER
-    (PARTITION BY key ORDER BY <statement's order>)``, the totals through ``GROUP BY key``.
+    (PARTITION BY key ORDER BY order_by)``, the totals through ``GROUP BY key``.
 
-    ``statement`` selects one entity and must be ordered; ``rows_where`` narrows the rows
-    but not the totals (a cursor's ``pk > after``). Every key gets a page, empty ones too.
+    ``statement`` selects one entity; ``rows_where`` narrows the rows but not the totals
+    (a cursor's ``pk > after``). Every key gets a page, empty ones too.
     """
     if not keys:
         return {}
     entity = statement.column_descriptions[0]["entity"]
     scoped = statement.where(key.in_(list(keys)))
-    order = list(statement._order_by_clauses)
     rows_statement = scoped if rows_where is None else scoped.where(rows_where)
-    numbered = (
-        rows_statement.order_by(None)
-        .add_columns(func.row_number().over(partition_by=key, order_by=order).label("_row"))
-        .subquery()
-    )
+    numbered = rows_statement.add_columns(
+        func.row_number().over(partition_by=key, order_by=list(order_by)).label("_row")
+    ).subquery()
     row_entity = aliased(entity, numbered)
     window = numbered.c._row
     rows = session.exec(

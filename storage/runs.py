@@ -85,13 +85,14 @@ def page_runs_of_apps(
     session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
 ) -> dict[str, Page[TestRun]]:
     """``page_runs`` for several apps of the organization at once (two statements)."""
-    statement = (
-        select(TestRun)
-        .where(TestRun.org_id == org_id)
-        .order_by(col(TestRun.created_at).desc(), col(TestRun.id).desc())
-    )
     return pages_by_key(
-        session, statement, col(TestRun.app_id), app_ids, offset=offset, limit=limit
+        session,
+        select(TestRun).where(TestRun.org_id == org_id),
+        col(TestRun.app_id),
+        app_ids,
+        order_by=[col(TestRun.created_at).desc(), col(TestRun.id).desc()],
+        offset=offset,
+        limit=limit,
     )
 
 
@@ -100,12 +101,12 @@ def reports_of_runs(
 ) -> dict[str, Page[SuiteReport]]:
     """``reports_after`` for several runs at once (two statements). The runs must have
     been fenced by organization already, as ``reports_after``'s run is."""
-    statement = select(SuiteReport).order_by(col(SuiteReport.pk))
     return pages_by_key(
         session,
-        statement,
+        select(SuiteReport),
         col(SuiteReport.run_id),
         run_ids,
+        order_by=[col(SuiteReport.pk)],
         offset=0,
         limit=size,
         rows_where=col(SuiteReport.pk) > after_pk,

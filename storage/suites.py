@@ -64,12 +64,12 @@ def pages_of_apps(
     session: Session, org_id: str, app_ids: list[str], after_pk: int, size: int
 ) -> dict[str, Page[TestSuite]]:
     """``page_after`` for several apps of the organization at once (two statements)."""
-    statement = select(TestSuite).where(TestSuite.org_id == org_id).order_by(col(TestSuite.pk))
     return pages_by_key(
         session,
-        statement,
+        select(TestSuite).where(TestSuite.org_id == org_id),
         col(TestSuite.app_id),
         app_ids,
+        order_by=[col(TestSuite.pk)],
         offset=0,
         limit=size,
         rows_where=col(TestSuite.pk) > after_pk,
