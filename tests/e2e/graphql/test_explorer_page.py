@@ -33,3 +33,8 @@ def test_the_explorers_files_are_in_the_package(serve: Api) -> None:
         "graphql-explorer/vendor/react-dom/react-dom.production.min.js",
     ):
         assert httpx.get(f"{serve.url}/static/{path}").status_code == 200, path
+
+
+def test_the_root_links_to_the_explorer(serve: Api) -> None:
+    links = httpx.get(f"{serve.url}/").json()["data"]["links"]
+    assert links["graphql"] == "/graphql/explorer"
