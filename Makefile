@@ -13,5 +13,6 @@ bench:
 	.venv/bin/python bench/generate.py
 	.venv/bin/python bench/load.py
 	.venv/bin/python bench/dashboard.py
+	.venv/bin/python bench/graphql.py
 
 .PHONY: serve test lint bench

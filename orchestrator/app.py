@@ -26,6 +26,8 @@ from orchestrator.api import (
     suites,
 )
 from orchestrator.envelope import install_error_handlers
+from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_router
+from orchestrator.graphql import router as graphql_router
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.runtime import Runtime, build_runtime
 from orchestrator.services import keys as key_service
@@ -44,6 +46,7 @@ API_ROUTERS = (
     company.router,
     generation.router,
     ops.router,
+    graphql_router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
@@ -76,6 +79,7 @@ def create_app(
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(explorer_router)
     install_web(app)
     install_error_handlers(app)
 
@@ -92,6 +96,8 @@ def create_app(
         limiter_is_local=not settings.scaled,
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
+    app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage.generation_models import GenerationDocument, GenerationRecord
 from storage.models import Job, TestSuite
-from storage.pages import Page, offset_page
+from storage.pages import Page, offset_page, pages_by_key
 
 GENERATE = "GENERATE"
 
@@ -87,3 +87,38 @@ def history_entry(
     """One GENERATE job of the app with its record; None when there is no such job."""
     row = session.exec(_history(org_id, app_id).where(Job.id == job_id)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def history_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, Page[tuple[Job, GenerationRecord | None]]]:
+    """``page_history`` for several apps of the organization at once (three statements:
+    the jobs, their totals, their records)."""
+    pages = pages_by_key(
+        session,
+        select(Job).where(Job.org_id == org_id, Job.type == GENERATE),
+        col(Job.app_id),
+        app_ids,
+        order_by=[col(Job.created_at).desc(), col(Job.id).desc()],
+        offset=offset,
+        limit=limit,
+    )
+    job_ids = [job.id for page in pages.values() for job in page.items]
+    records = (
+        {
+            record.job_id: record
+            for record in session.exec(
+                select(GenerationRecord).where(col(GenerationRecord.job_id).in_(job_ids))
+            ).all()
+        }
+        if job_ids
+        else {}
+    )
+    return {
+        app_id: Page(
+            items=[(job, records.get(job.id)) for job in page.items],
+            total=page.total,
+            has_next=page.has_next,
+        )
+        for app_id, page in pages.items()
+    }

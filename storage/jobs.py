@@ -46,3 +46,11 @@ def count_since(session: Session, org_id: str, types: list[str], since: float) -
         Job.org_id == org_id, col(Job.type).in_(types), col(Job.created_at) >= since
     )
     return count(session, statement)
+
+
+def by_ids(session: Session, org_id: str, job_ids: list[str]) -> dict[str, Job]:
+    """The organization's jobs among ``job_ids``, by id (one statement)."""
+    if not job_ids:
+        return {}
+    statement = select(Job).where(Job.org_id == org_id, col(Job.id).in_(job_ids))
+    return {job.id: job for job in session.exec(statement).all()}

@@ -7,7 +7,7 @@ import time
 from sqlmodel import Session, col, select
 
 from storage.models import LoadTest
-from storage.pages import Page, offset_page
+from storage.pages import Page, offset_page, pages_by_key
 from storage.scoping import in_app
 
 
@@ -54,3 +54,18 @@ def record(
     if status not in ("QUEUED", "RUNNING"):
         row.finished_at = time.time()
     session.add(row)
+
+
+def pages_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, Page[LoadTest]]:
+    """``page`` for several apps of the organization at once (two statements)."""
+    return pages_by_key(
+        session,
+        select(LoadTest).where(LoadTest.org_id == org_id),
+        col(LoadTest.app_id),
+        app_ids,
+        order_by=[col(LoadTest.created_at).desc(), col(LoadTest.id).desc()],
+        offset=offset,
+        limit=limit,
+    )

@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.models import SuiteReport, TestRun
-from storage.pages import Page, count, offset_page
+from storage.pages import Page, count, offset_page, pages_by_key
 from storage.scoping import in_app
 
 
@@ -79,3 +79,35 @@ def all_reports(session: Session, run_id: str) -> list[SuiteReport]:
 def get_report(session: Session, run_id: str, report_id: str) -> SuiteReport | None:
     report = session.exec(select(SuiteReport).where(SuiteReport.id == report_id)).first()
     return report if report is not None and report.run_id == run_id else None
+
+
+def page_runs_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, Page[TestRun]]:
+    """``page_runs`` for several apps of the organization at once (two statements)."""
+    return pages_by_key(
+        session,
+        select(TestRun).where(TestRun.org_id == org_id),
+        col(TestRun.app_id),
+        app_ids,
+        order_by=[col(TestRun.created_at).desc(), col(TestRun.id).desc()],
+        offset=offset,
+        limit=limit,
+    )
+
+
+def reports_of_runs(
+    session: Session, run_ids: list[str], after_pk: int, size: int
+) -> dict[str, Page[SuiteReport]]:
+    """``reports_after`` for several runs at once (two statements). The runs must have
+    been fenced by organization already, as ``reports_after``'s run is."""
+    return pages_by_key(
+        session,
+        select(SuiteReport),
+        col(SuiteReport.run_id),
+        run_ids,
+        order_by=[col(SuiteReport.pk)],
+        offset=0,
+        limit=size,
+        rows_where=col(SuiteReport.pk) > after_pk,
+    )

@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.models import TestSuite
-from storage.pages import Page, count
+from storage.pages import Page, count, pages_by_key
 from storage.scoping import in_app
 
 
@@ -58,3 +58,19 @@ def delete_many(session: Session, org_id: str, app_id: str, ids: list[str]) -> i
     )
     session.flush()
     return int(result.rowcount or 0)
+
+
+def pages_of_apps(
+    session: Session, org_id: str, app_ids: list[str], after_pk: int, size: int
+) -> dict[str, Page[TestSuite]]:
+    """``page_after`` for several apps of the organization at once (two statements)."""
+    return pages_by_key(
+        session,
+        select(TestSuite).where(TestSuite.org_id == org_id),
+        col(TestSuite.app_id),
+        app_ids,
+        order_by=[col(TestSuite.pk)],
+        offset=0,
+        limit=size,
+        rows_where=col(TestSuite.pk) > after_pk,
+    )

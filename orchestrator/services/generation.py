@@ -124,3 +124,14 @@ def entry(job: Job, record: GenerationRecord | None) -> GenerationHistoryEntry:
         ),
         test_suite_ids=[k["test_suite_id"] for k in kept],
     )
+
+
+def history_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, tuple[list[GenerationHistoryEntry], bool, int]]:
+    """``page_history`` of several apps at once (for batching); the apps come fenced."""
+    pages = generation_rows.history_of_apps(session, org_id, app_ids, offset, limit)
+    return {
+        app_id: ([entry(job, record) for job, record in page.items], page.has_next, page.total)
+        for app_id, page in pages.items()
+    }

@@ -12,7 +12,7 @@ from orchestrator.runtime import Runtime
 from orchestrator.schemas.jobs import JobPublic
 from storage import job_states
 from storage import jobs as job_rows
-from storage.events import NewEvent
+from storage.events import Event, NewEvent
 from storage.models import Job
 from storage.pages import Page
 
@@ -81,3 +81,14 @@ def request_stop(session: Session, runtime: Runtime, org_id: str, job_id: str) -
         ):
             return job
     raise Conflict(f"job {job_id} is already {job.status}")
+
+
+def by_ids(session: Session, org_id: str, job_ids: list[str]) -> dict[str, Job]:
+    """The organization's jobs among ``job_ids`` by id, in one query (for batching)."""
+    return job_rows.by_ids(session, org_id, job_ids)
+
+
+def stored_events(runtime: Runtime, job_id: str, after: int, limit: int) -> list[Event]:
+    """Up to ``limit`` stored events of the job with ``seq > after`` (no waiting). The
+    caller has fenced the job by organization (``get``)."""
+    return runtime.events.read(job_id, after, limit)

@@ -105,3 +105,10 @@ def stop(
         session.commit()
     session.refresh(row)
     return row
+
+
+def pages_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, Page[LoadTest]]:
+    """``page`` of several apps at once (for batching); the apps come fenced."""
+    return load_rows.pages_of_apps(session, org_id, app_ids, offset, limit)

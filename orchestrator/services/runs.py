@@ -158,3 +158,19 @@ def get_report(
     if report is None:
         raise NotFound(f"suite report {report_id} not found")
     return report
+
+
+def page_runs_of_apps(
+    session: Session, org_id: str, app_ids: list[str], offset: int, limit: int
+) -> dict[str, Page[TestRun]]:
+    """``page_runs`` of several apps at once (for batching); the apps are the caller's,
+    already fenced by organization, and the rows are fenced again in SQL."""
+    return run_rows.page_runs_of_apps(session, org_id, app_ids, offset, limit)
+
+
+def page_reports_of_runs(
+    session: Session, run_ids: list[str], after_pk: int, size: int
+) -> dict[str, Page[SuiteReport]]:
+    """The suite reports of several runs after the report key ``after_pk`` (a decoded
+    cursor of ``page_reports``), for batching; the runs come fenced by organization."""
+    return run_rows.reports_of_runs(session, run_ids, after_pk, size)

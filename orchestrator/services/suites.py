@@ -16,6 +16,7 @@ from runner import Suite, suite_to_dict
 from storage import suite_versions
 from storage import suites as suite_rows
 from storage.models import TestSuite
+from storage.pages import Page
 
 
 def _check_size(suite: Suite, max_steps: int) -> None:
@@ -144,3 +145,11 @@ def require_suites(
     if not found:
         raise ValidationFailed(f"the app has no test suites to {purpose}", field="test_suite_ids")
     return found
+
+
+def pages_of_apps(
+    session: Session, org_id: str, app_ids: list[str], after_pk: int, size: int
+) -> dict[str, Page[TestSuite]]:
+    """``page`` of several apps at once after the suite key ``after_pk`` (a decoded
+    cursor), for batching; the apps come fenced by organization."""
+    return suite_rows.pages_of_apps(session, org_id, app_ids, after_pk, size)

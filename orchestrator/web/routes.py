@@ -39,6 +39,7 @@ LINKS = {
     "redoc": "/redoc",
     "openapi": "/openapi.json",
     "api": "/client/v1",
+    "graphql": "/graphql/explorer",
 }
 
 router = APIRouter(include_in_schema=False)
