@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
 from orchestrator.api.docs import COMMON
+from orchestrator.auth.authorize import visible_app
 from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.services import event_stream
 from orchestrator.services import jobs as job_service
-from orchestrator.services.keys import visible_app
 
 router = APIRouter(tags=["events"], responses=COMMON)
 

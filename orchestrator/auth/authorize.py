@@ -14,7 +14,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from core.errors import AuthenticationRequired, GauntletError, InsufficientScope, NotFound
+from core.errors import (
+    AuthenticationRequired,
+    GauntletError,
+    InsufficientScope,
+    NotFound,
+    ValidationFailed,
+)
 from orchestrator.auth.principal import Principal
 from orchestrator.auth.routes import Rule, rule_for
 from orchestrator.middleware import API_PREFIX
@@ -110,3 +116,20 @@ def _job_app(runtime: Runtime, org_id: str, job_id: str) -> tuple[bool, str | No
     with session_scope(runtime.engine) as session:
         job = job_rows.get(session, org_id, job_id)
         return (job is not None, job.app_id if job is not None else None)
+
+
+def visible_app(principal: Principal, app_id: str | None) -> str | None:
+    """The app a feed across apps must keep to for ``principal``: ``app_id`` as asked for
+    a key not limited to some apps; for a limited key, its one app by default, NotFound
+    for an app outside its limits, and a 400 when it holds several and named none."""
+    if principal.app_ids is None:
+        return app_id
+    if app_id is None:
+        if len(principal.app_ids) == 1:
+            return next(iter(principal.app_ids))
+        raise ValidationFailed(
+            "a key limited to several apps must name one of them", field="query.app_id"
+        )
+    if app_id not in principal.app_ids:
+        raise NotFound(f"app {app_id} not found")
+    return app_id

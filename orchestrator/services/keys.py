@@ -289,20 +289,3 @@ def rotate(
 
 def _now(now: float | None) -> float:
     return time.time() if now is None else now
-
-
-def visible_app(principal: Principal, app_id: str | None) -> str | None:
-    """The app a feed across apps must keep to for ``principal``: ``app_id`` as asked for
-    a key not limited to some apps; for a limited key, its one app by default, NotFound
-    for an app outside its limits, and a 400 when it holds several and named none."""
-    if principal.app_ids is None:
-        return app_id
-    if app_id is None:
-        if len(principal.app_ids) == 1:
-            return next(iter(principal.app_ids))
-        raise ValidationFailed(
-            "a key limited to several apps must name one of them", field="query.app_id"
-        )
-    if app_id not in principal.app_ids:
-        raise NotFound(f"app {app_id} not found")
-    return app_id
