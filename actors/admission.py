@@ -55,7 +55,8 @@ def offer_later(ctx: WorkerContext, job_id: str) -> None:
         kind, time_limit = job.type, _time_limit(job)
     delay = DEFAULT_RETRY_S * random.uniform(0.75, 1.5)
     ctx.send_later(job_id, kind, delay, time_limit)
-    log.info("job.waiting_for_room", job_id=job_id, retry_in_s=round(delay, 2))
+    # Debug: a job waiting an hour would otherwise log every two seconds.
+    log.debug("job.waiting_for_room", job_id=job_id, retry_in_s=round(delay, 2))
 
 
 def _time_limit(job: Job) -> float | None:
