@@ -55,8 +55,16 @@ class Dispatcher:
     def __init__(self, broker: dramatiq.Broker) -> None:
         self.broker = broker
 
-    def send(self, job_id: str, kind: str, *, time_limit_s: float | None = None) -> None:
-        """Enqueue the message of job ``job_id`` of ``kind`` (a ``JobKind`` value)."""
+    def send(
+        self,
+        job_id: str,
+        kind: str,
+        *,
+        time_limit_s: float | None = None,
+        delay_s: float | None = None,
+    ) -> None:
+        """Enqueue the message of job ``job_id`` of ``kind`` (a ``JobKind`` value), to be
+        delivered after ``delay_s`` seconds if given."""
         options = {"time_limit": int(time_limit_s * 1000)} if time_limit_s else {}
         self.broker.enqueue(
             dramatiq.Message(
@@ -65,5 +73,6 @@ class Dispatcher:
                 args=(job_id,),
                 kwargs={},
                 options=options,
-            )
+            ),
+            delay=int(delay_s * 1000) if delay_s else None,
         )

@@ -30,6 +30,9 @@ class WorkerContext:
     shutting_down: threading.Event = field(default_factory=threading.Event)
     # Sends a job's message again (job_id, kind); set where other workers may take it.
     redispatch: Callable[[str, str], None] | None = None
+    # Sends a job's message again after a delay (job_id, kind, delay_s, time_limit_s),
+    # for a job whose organization has no room for it yet (actors.admission).
+    send_later: Callable[[str, str, float, float | None], None] | None = None
 
     def host_policy(self) -> HostPolicy:
         denied = self.settings.denied_target_hosts

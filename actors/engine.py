@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
+from actors import admission
 from actors.context import WorkerContext
 from actors.event_writer import EventWriter
 from actors.lease import LeaseKeeper
@@ -71,8 +72,13 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     """Run ``job_id`` if it can be claimed. Infrastructure errors propagate (after the job
     is handed back) so that the broker retries the message with backoff."""
     lease = ctx.settings.job_lease_seconds
+    gate = admission.gate_for(ctx, job_id)
     with session_scope(ctx.engine) as session:
-        job = job_states.claim(session, job_id, ctx.worker_id, lease)
+        job = job_states.claim(session, job_id, ctx.worker_id, lease, gate)
+        waiting = job is None and gate is not None and job_states.waits_for_room(session, job_id)
+    if waiting:
+        admission.offer_later(ctx, job_id)
+        return
     if job is None:
         log.info("job.claim_skipped", job_id=job_id)
         return

@@ -38,7 +38,11 @@ class WorkerPool:
         self.dispatcher = Dispatcher(broker)
         self.embedded = embedded
         self.ctx = WorkerContext(
-            settings, engine, events, redispatch=None if embedded else self.dispatcher.send
+            settings,
+            engine,
+            events,
+            redispatch=None if embedded else self.dispatcher.send,
+            send_later=self._send_later,
         )
         declare_actors(broker, self.ctx)
         self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
@@ -50,6 +54,11 @@ class WorkerPool:
         self.heartbeat = HeartbeatKeeper(
             engine, self.ctx.worker_id, threads=threads, mode="embedded" if embedded else "worker"
         )
+
+    def _send_later(
+        self, job_id: str, kind: str, delay_s: float, time_limit_s: float | None
+    ) -> None:
+        self.dispatcher.send(job_id, kind, time_limit_s=time_limit_s, delay_s=delay_s)
 
     def start(self) -> None:
         """Start consuming. Embedded: first take back every job the last process left."""

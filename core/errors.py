@@ -53,6 +53,16 @@ class RateLimited(GauntletError):
     """Too many requests for the key (or the anonymous client) just now."""
 
 
+class QuotaExceeded(GauntletError):
+    """The organization's plan allows no more of this now. ``quota`` names the limit
+    (``runs_per_month``, ``apps``…); ``retry_after_s`` is set when it resets with the
+    period, and None when only the organization can free room (deleting apps)."""
+
+    def __init__(self, message: str, *, quota: str, retry_after_s: int | None = None) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.quota = quota
+
+
 class ServiceUnavailable(GauntletError):
     """A dependency (database, Redis, broker) cannot be reached; retry shortly."""
 

@@ -45,10 +45,28 @@ class Settings(BaseSettings):
     max_suite_steps: int = Field(default=DEFAULT_MAX_SUITE_STEPS, ge=1)
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
-    plan_name: str = "self-hosted"
-    quota_generations_per_month: int | None = None
-    quota_runs_per_month: int | None = None
-    quota_apps: int | None = None
+    plan_name: str = Field(default="self-hosted", max_length=100)
+    # The default plan (core.plans); organizations may have overrides. None: unlimited.
+    quota_generations_per_month: int | None = Field(default=None, ge=0)
+    quota_runs_per_month: int | None = Field(
+        default=None, ge=0, description="RUN and VALIDATE jobs per month."
+    )
+    quota_load_test_vu_seconds_per_month: int | None = Field(
+        default=None, ge=0, description="Load tests' virtual users x seconds per month."
+    )
+    quota_apps: int | None = Field(default=None, ge=0)
+    quota_concurrent_jobs: int | None = Field(
+        default=None, ge=1, description="Jobs of one organization RUNNING at once."
+    )
+    quota_concurrent_virtual_users: int | None = Field(
+        default=None, ge=1, description="Virtual users of one organization's load tests at once."
+    )
+    key_rotation_grace_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        le=30 * 86_400,
+        description="How long a rotated key keeps working beside its replacement.",
+    )
     worker_threads: int = Field(default=4, ge=1, description="Worker threads per process.")
     job_lease_seconds: float = Field(
         default=20,

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import structlog
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
@@ -15,6 +16,7 @@ from orchestrator.api import (
     apps,
     company,
     events,
+    gateway,
     generation,
     health,
     jobs,
@@ -25,6 +27,8 @@ from orchestrator.api import (
     runs,
     suites,
 )
+from orchestrator.auth import authorize
+from orchestrator.deps import Authorized
 from orchestrator.envelope import install_error_handlers
 from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_router
 from orchestrator.graphql import router as graphql_router
@@ -34,6 +38,7 @@ from orchestrator.services import keys as key_service
 from orchestrator.web import install_web
 from storage.db import session_scope
 
+log = structlog.get_logger(__name__)
 API_ROUTERS = (
     apps.router,
     runs.router,
@@ -47,6 +52,7 @@ API_ROUTERS = (
     generation.router,
     ops.router,
     graphql_router,
+    gateway.router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
@@ -77,15 +83,18 @@ def create_app(
     app.state.runtime = runtime
     app.state.embedded_workers = embedded_workers
     for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        # Every API route's scope and app limits come from orchestrator/auth/routes.py.
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Authorized])
     app.include_router(health.router)
     app.include_router(explorer_router)
     install_web(app)
     install_error_handlers(app)
+    for method, path in authorize.bind(app):
+        log.error("auth.route_undeclared", method=method, path=API_PREFIX + path)
 
     def authenticate(raw: str) -> Any:
         with session_scope(runtime.engine) as session:
-            return key_service.authenticate(session, raw)
+            return key_service.authenticate(session, raw, runtime.clock.now())
 
     app.add_middleware(
         ApiGuardMiddleware,

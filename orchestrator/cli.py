@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from core.errors import GauntletError
 from core.settings import get_settings
-from orchestrator.auth.principal import SCOPES
+from orchestrator.auth import scopes as catalogue
+from orchestrator.cli_orgs import orgs_app, routes
 from orchestrator.cli_suites import generate, suites_app
 from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.logging import configure_logging
+
+if TYPE_CHECKING:
+    from orchestrator.schemas.keys import KeyStatus
 
 app = typer.Typer(
     help="Gauntlet: API test suites and load tests, as jobs.",
@@ -21,7 +25,9 @@ app = typer.Typer(
 keys_app = typer.Typer(help="Manage API keys (no key needed here).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(suites_app, name="suites")
+app.add_typer(orgs_app, name="orgs")
 app.command("generate")(generate)
+app.command("routes")(routes)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="TCP port.")]
@@ -90,9 +96,13 @@ def loadgen_worker(
 
 def _parse_scopes(text: str) -> list[str]:
     scopes = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = sorted(set(scopes) - set(SCOPES))
+    unknown = catalogue.unknown(scopes)
     if not scopes or unknown:
-        _fail(f"scopes must be a comma-separated subset of {','.join(SCOPES)}")
+        _fail(
+            "scopes must be a comma-separated list of read, write, admin or "
+            f"<resource>:<action> (resources: {', '.join(catalogue.RESOURCES)}; actions: "
+            "read, write, admin)"
+        )
     return scopes
 
 
@@ -100,9 +110,17 @@ def _parse_scopes(text: str) -> list[str]:
 def keys_create(
     org: Annotated[str, typer.Option(help="Organization name; created if missing.")],
     name: Annotated[str, typer.Option(help="A name for the key.")],
-    scopes: Annotated[str, typer.Option(help="Comma-separated: read, write, admin.")] = "admin",
+    scopes: Annotated[
+        str, typer.Option(help="Comma-separated: read, write, admin, or e.g. runs:write.")
+    ] = "admin",
+    app_ids: Annotated[
+        str | None, typer.Option(help="Comma-separated app ids to limit the key to.")
+    ] = None,
     ttl_days: Annotated[
         int | None, typer.Option(help="Days until it expires; omit for never.", min=1)
+    ] = None,
+    ttl_hours: Annotated[
+        int | None, typer.Option(help="Hours until it expires (instead of days).", min=1)
     ] = None,
 ) -> None:
     """Create a key. The full key is printed alone on the last line, once."""
@@ -112,11 +130,18 @@ def keys_create(
 
     if not org.strip() or not name.strip():
         _fail("--org and --name must not be empty")
+    apps = [a.strip() for a in app_ids.split(",") if a.strip()] if app_ids is not None else None
     runtime = build_runtime(get_settings())
     try:
         with session_scope(runtime.engine) as session:
             created = key_service.create_for_org_name(
-                session, org.strip(), name.strip(), _parse_scopes(scopes), ttl_days
+                session,
+                org.strip(),
+                name.strip(),
+                _parse_scopes(scopes),
+                ttl_days,
+                ttl_hours=ttl_hours,
+                app_ids=apps,
             )
     except GauntletError as exc:
         _fail(exc.message)
@@ -127,21 +152,33 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
-    """List active keys of every organization (hints only)."""
+def keys_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only keys of this status: active, revoked, expired.")
+    ] = None,
+) -> None:
+    """List keys of every organization (hints only), with their status."""
     from orchestrator.runtime import build_runtime
     from orchestrator.services import keys as key_service
+    from storage import keys as key_rows
     from storage.db import session_scope
 
+    if status not in (None, "active", "revoked", "expired"):
+        _fail("--status must be active, revoked or expired")
     runtime = build_runtime(get_settings())
+    now = runtime.clock.now()
     with session_scope(runtime.engine) as session:
         offset = 0
         while True:
-            page = key_service.page(session, None, offset, 100)
+            page = key_service.page(
+                session, None, offset, 100, status=cast("KeyStatus | None", status), now=now
+            )
             for row in page.items:
                 expires = int(row.expires_at) if row.expires_at else "never"
+                used = int(row.last_used_at) if row.last_used_at else "never"
                 typer.echo(
-                    f"{row.id}\t{row.org_id}\t{row.name}\t{row.scopes}\t{row.hint}\texpires={expires}"
+                    f"{row.id}\t{row.org_id}\t{row.name}\t{row.scopes}\t{row.hint}\t"
+                    f"{key_rows.status_of(row, now)}\texpires={expires}\tlast_used={used}"
                 )
             if not page.has_next:
                 break

@@ -1,5 +1,10 @@
-"""Dependencies declared once and reused by every route: session, runtime, principal
-with scope, pagination."""
+"""Dependencies declared once and reused by every route: session, runtime, the caller,
+pagination.
+
+What a route needs (its scope, and what keys limited to some apps may do there) is not
+declared here nor on the route, but in one table, ``orchestrator.auth.routes``, which
+``Authorized`` enforces for every API router (``orchestrator.app``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from core.errors import AuthenticationRequired, InsufficientScope
+from core.errors import InsufficientScope
+from orchestrator.auth.authorize import authorize, principal_of
 from orchestrator.auth.principal import Principal
 from orchestrator.runtime import Runtime
 
@@ -29,13 +35,17 @@ async def _session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
+async def _caller(request: Request) -> Principal:
+    return principal_of(request)
+
+
 def require(scope: str) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency giving the caller's principal, or 403 when it lacks ``scope``."""
+    """A dependency giving the caller's principal, or 403 when it lacks ``scope``. Routes
+    declare their scope in ``orchestrator.auth.routes`` instead; this remains for checks
+    a route makes beyond its declared one."""
 
     async def dependency(request: Request) -> Principal:
-        principal: Principal | None = getattr(request.state, "principal", None)
-        if principal is None:
-            raise AuthenticationRequired("an API key is required")
+        principal = principal_of(request)
         if not principal.has(scope):
             raise InsufficientScope(f"this action needs the '{scope}' scope")
         return principal
@@ -46,6 +56,12 @@ def require(scope: str) -> Callable[[Request], Awaitable[Principal]]:
 
 SessionDep = Annotated[Session, Depends(_session)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-Reader = Annotated[Principal, Depends(require("read"))]
-Writer = Annotated[Principal, Depends(require("write"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
+# The authenticated caller; the route table has already checked its scope.
+Caller = Annotated[Principal, Depends(_caller)]
+# Kept so that routes written before the route table still read as they did: the scope
+# they name is now checked by the table, and these only give the caller.
+Reader = Caller
+Writer = Caller
+Admin = Caller
+# Attached to every API router by the app factory.
+Authorized = Depends(authorize)

@@ -26,6 +26,7 @@ from core.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    QuotaExceeded,
     RateLimited,
     ServiceUnavailable,
     ValidationFailed,
@@ -128,6 +129,7 @@ ERROR_STATUS: dict[type[GauntletError], tuple[int, str]] = {
     Conflict: (409, "CONFLICT"),
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     RateLimited: (429, "RATE_LIMITED"),
+    QuotaExceeded: (429, "QUOTA_EXCEEDED"),
     ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
 }
 

@@ -9,8 +9,10 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from actors.broker import Dispatcher, build_broker
+from core.clock import Clock, SystemClock
 from core.settings import Settings
 from orchestrator.auth.cache import PrincipalCache, RevocationChannel
+from orchestrator.auth.last_used import LastUsedRecorder
 from orchestrator.ratelimit import RateLimiter, build_rate_limiter
 from storage import orgs
 from storage.db import build_engine, session_scope
@@ -36,9 +38,13 @@ class Runtime:
     principals: PrincipalCache
     revocations: RevocationChannel | None
     tails: TailRegistry
+    # The time of quotas, key expiry and rotation; tests move it (core.clock).
+    clock: Clock
+    last_used: LastUsedRecorder
 
     def key_revoked(self, key_id: str) -> None:
-        """Forget a revoked key here and, when scaled, in every other API process."""
+        """Forget a revoked (or rotated) key here and, when scaled, in every other API
+        process, so that its next request is authenticated afresh."""
         self.principals.evict_key(key_id)
         if self.revocations is not None:
             self.revocations.publish(key_id)
@@ -51,8 +57,12 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Open the database (migrating it first unless told not to) and the limiters."""
+def build_runtime(
+    settings: Settings, *, migrate: bool = True, clock: Clock | None = None
+) -> Runtime:
+    """Open the database (migrating it first unless told not to) and the limiters.
+    ``clock`` is the system's unless a test brings its own."""
+    clock = clock or SystemClock()
     engine = build_engine(settings.db_url)
     if migrate:
         upgrade(engine)
@@ -62,7 +72,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     events = build_event_store(
         engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
     )
-    principals = PrincipalCache()
+    principals = PrincipalCache(clock=clock)
     revocations = (
         RevocationChannel(
             settings.redis_url, f"{settings.redis_namespace}:revoked-keys", principals.evict_key
@@ -92,4 +102,6 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         principals=principals,
         revocations=revocations,
         tails=TailRegistry(events),
+        clock=clock,
+        last_used=LastUsedRecorder(engine),
     )

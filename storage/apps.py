@@ -28,8 +28,18 @@ def name_taken(session: Session, org_id: str, name: str, except_id: str | None =
     return session.exec(statement).first() is not None
 
 
-def page(session: Session, org_id: str, offset: int, limit: int) -> Page[App]:
-    statement = select(App).where(App.org_id == org_id).order_by(col(App.created_at), col(App.id))
+def page(
+    session: Session,
+    org_id: str,
+    offset: int,
+    limit: int,
+    *,
+    app_ids: frozenset[str] | None = None,
+) -> Page[App]:
+    statement = select(App).where(App.org_id == org_id)
+    if app_ids is not None:
+        statement = statement.where(col(App.id).in_(sorted(app_ids)))
+    statement = statement.order_by(col(App.created_at), col(App.id))
     return offset_page(session, statement, offset, limit)
 
 

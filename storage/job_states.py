@@ -10,10 +10,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.jobs import TERMINAL, JobStatus
+from storage import orgs
 from storage.models import Job, TestRun
 
 
@@ -23,20 +25,40 @@ class LeaseState:
     stop_requested: bool
 
 
-def claim(session: Session, job_id: str, owner: str, lease_s: float) -> Job | None:
+@dataclass(frozen=True)
+class OrgGate:
+    """An organization's concurrency limits, which a claim must leave respected."""
+
+    org_id: str
+    max_jobs: int | None
+    max_virtual_users: int | None
+    virtual_users: int  # what the job being claimed would hold
+
+
+def claim(
+    session: Session, job_id: str, owner: str, lease_s: float, gate: OrgGate | None = None
+) -> Job | None:
     """QUEUED -> RUNNING, or take over a RUNNING job whose lease expired. The claimed job,
-    or None when it is not claimable (running elsewhere, terminal, unknown)."""
+    or None when it is not claimable (running elsewhere, terminal, unknown) or, with a
+    ``gate``, when its organization has no room for it now (it stays QUEUED)."""
     now = time.time()
+    conditions = [
+        col(Job.id) == job_id,
+        or_(
+            col(Job.status) == JobStatus.QUEUED,
+            (col(Job.status) == JobStatus.RUNNING) & (col(Job.lease_expires_at) < now),
+        ),
+        col(Job.stop_requested).is_(False),
+    ]
+    if gate is not None:
+        # The organization's row lock makes the room check and the claim one step for
+        # every claim of that organization; the counts read the jobs themselves, so
+        # there is no counter to drift when a job ends by any path.
+        orgs.lock(session, gate.org_id)
+        conditions.extend(_room(gate, job_id))
     result = session.execute(
         update(Job)
-        .where(
-            col(Job.id) == job_id,
-            or_(
-                col(Job.status) == JobStatus.QUEUED,
-                (col(Job.status) == JobStatus.RUNNING) & (col(Job.lease_expires_at) < now),
-            ),
-            col(Job.stop_requested).is_(False),
-        )
+        .where(*conditions)
         .values(
             status=JobStatus.RUNNING,
             lease_owner=owner,
@@ -49,6 +71,40 @@ def claim(session: Session, job_id: str, owner: str, lease_s: float) -> Job | No
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.get(Job, job_id, populate_existing=True)
+
+
+def _room(gate: OrgGate, job_id: str) -> list[ColumnElement[bool]]:
+    other = aliased(Job)
+    running = and_(
+        col(other.org_id) == gate.org_id,
+        col(other.status) == JobStatus.RUNNING,
+        col(other.id) != job_id,
+    )
+    conditions: list[ColumnElement[bool]] = []
+    if gate.max_jobs is not None:
+        count = select(func.count()).select_from(other).where(running).scalar_subquery()
+        conditions.append(count < gate.max_jobs)
+    if gate.max_virtual_users is not None and gate.virtual_users:
+        users = (
+            select(func.coalesce(func.sum(col(other.virtual_users)), 0))
+            .where(running)
+            .scalar_subquery()
+        )
+        conditions.append(users + gate.virtual_users <= gate.max_virtual_users)
+    return conditions
+
+
+def head(session: Session, job_id: str) -> tuple[str, int] | None:
+    """``(org_id, virtual_users)`` of the job, what a gate is built from; None if unknown."""
+    row = session.exec(select(Job.org_id, Job.virtual_users).where(Job.id == job_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def waits_for_room(session: Session, job_id: str) -> bool:
+    """True when the job is still QUEUED and not being stopped: a claim that failed on
+    such a job failed for want of room in its organization."""
+    row = session.exec(select(Job.status, Job.stop_requested).where(Job.id == job_id)).first()
+    return row is not None and row[0] == JobStatus.QUEUED and not row[1]
 
 
 def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseState:

@@ -28,3 +28,12 @@ def oldest_queued_at(session: Session, org_id: str) -> float | None:
     )
     value = session.exec(statement).one()
     return None if value is None else float(value)
+
+
+def running_load(session: Session, org_id: str) -> tuple[int, int]:
+    """``(jobs, virtual users)`` the organization has RUNNING now."""
+    statement = select(func.count(), func.coalesce(func.sum(Job.virtual_users), 0)).where(
+        Job.org_id == org_id, col(Job.status) == JobStatus.RUNNING
+    )
+    jobs, users = session.exec(statement).one()
+    return int(jobs), int(users)

@@ -28,11 +28,15 @@ def page(
     app_id: str | None = None,
     types: list[str] | None = None,
     statuses: list[str] | None = None,
+    app_ids: frozenset[str] | None = None,
 ) -> Page[Job]:
-    """The organization's jobs, newest first, optionally filtered."""
+    """The organization's jobs, newest first, optionally filtered (``app_ids``: only
+    jobs of these apps)."""
     statement = select(Job).where(Job.org_id == org_id)
     if app_id:
         statement = statement.where(Job.app_id == app_id)
+    if app_ids is not None:
+        statement = statement.where(col(Job.app_id).in_(sorted(app_ids)))
     if types:
         statement = statement.where(col(Job.type).in_(types))
     if statuses:

@@ -39,10 +39,17 @@ class ApiKey(SQLModel, table=True):
     lookup: str = Field(index=True, max_length=16)
     key_hash: str = Field(max_length=64)
     hint: str = Field(max_length=40)
-    scopes: str = Field(max_length=100, description="Comma-separated, as granted.")
+    # Comma-separated, as granted: coarse (read, write, admin) and resource:action ones.
+    scopes: str = Field(sa_column=Column(Text, nullable=False))
+    # Comma-separated app ids the key is limited to; None: every app of the organization.
+    app_ids: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: float = Field(default_factory=now)
     expires_at: float | None = None
     revoked_at: float | None = None
+    # Written at most once a minute per key (orchestrator.auth.last_used).
+    last_used_at: float | None = None
+    # Set when the key was rotated: the id of its replacement.
+    replaced_by: str | None = Field(default=None, max_length=40)
 
 
 class App(SQLModel, table=True):
@@ -102,6 +109,9 @@ class Job(SQLModel, table=True):
     lease_expires_at: float | None = None
     stop_requested: bool = False
     attempts: int = 0
+    # Virtual users the job holds while RUNNING (load tests), for the organization's
+    # concurrency limit (storage.job_states.claim).
+    virtual_users: int = 0
 
 
 class InstanceSecret(SQLModel, table=True):

@@ -13,7 +13,8 @@ _DESCRIPTIONS = {
     404: "RESOURCE_NOT_FOUND: no such resource in the caller's organization",
     409: "CONFLICT: duplicate, or the resource's state forbids the action",
     413: "PAYLOAD_TOO_LARGE: body over GAUNTLET_MAX_BODY_BYTES",
-    429: "RATE_LIMITED: see Retry-After",
+    429: "RATE_LIMITED (see Retry-After), or QUOTA_EXCEEDED: the plan allows no more this "
+    "period (Retry-After: seconds until it resets; absent for the apps quota)",
     500: "INTERNAL_ERROR: unexpected; quote the request id",
     503: "SERVICE_UNAVAILABLE: database or broker unreachable",
 }

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
 from orchestrator.api.docs import COMMON
-from orchestrator.deps import Reader, RuntimeDep, SessionDep
+from orchestrator.auth.authorize import visible_app
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.services import event_stream
 from orchestrator.services import jobs as job_service
 
@@ -38,7 +39,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 )
 def job_events(
     jobId: str,
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
     after: Annotated[int, Query(ge=0, le=2**31, description="Resume after this seq.")] = 0,
@@ -58,7 +59,7 @@ def job_events(
     summary="The organization's events across jobs, for dashboards",
 )
 def org_events(
-    principal: Reader,
+    principal: Caller,
     runtime: RuntimeDep,
     app_id: Annotated[str | None, Query(max_length=40)] = None,
     job_id: Annotated[str | None, Query(max_length=40)] = None,
@@ -69,6 +70,7 @@ def org_events(
     ] = None,
     follow: Annotated[bool, Query()] = False,
 ) -> NDJSONResponse:
+    app_id = visible_app(principal, app_id)
     types = set(type) if type else None
     first = event_stream.org_first_page(
         runtime,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
 from orchestrator.schemas.generation import (
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/apps/{appId}", tags=["generation"], responses=COMMON
 def generate(
     appId: str,
     body: GenerateRequest,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
@@ -49,7 +49,7 @@ def generate(
     response_model=ListEnvelope[GenerationHistoryEntry],
     summary="List the app's generations, newest first",
 )
-def list_history(appId: str, principal: Reader, session: SessionDep, page: OffsetDep) -> Response:
+def list_history(appId: str, principal: Caller, session: SessionDep, page: OffsetDep) -> Response:
     items, has_next, total = service.page_history(
         session, principal.org_id, appId, page.offset, page.limit
     )
@@ -61,7 +61,7 @@ def list_history(appId: str, principal: Reader, session: SessionDep, page: Offse
     response_model=DataEnvelope[GenerationHistoryDetail],
     summary="One generation: per-operation outcome with reasons, kept and dropped suites",
 )
-def get_history(appId: str, jobId: str, principal: Reader, session: SessionDep) -> Response:
+def get_history(appId: str, jobId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(service.get_history(session, principal.org_id, appId, jobId))
 
 
@@ -70,5 +70,5 @@ def get_history(appId: str, jobId: str, principal: Reader, session: SessionDep) 
     response_model=DataEnvelope[SchemaCoverage],
     summary="Documented operations and responses the app's suites and latest run exercise",
 )
-def schema_coverage(appId: str, principal: Reader, session: SessionDep) -> Response:
+def schema_coverage(appId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(coverage_service.schema_coverage(session, principal.org_id, appId))

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from core.jobs import JobKind, JobStatus
 from orchestrator.api.docs import COMMON, WRITE
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
 from orchestrator.schemas.jobs import JobPublic
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"], responses=COMMON)
 
 @router.get("", response_model=ListEnvelope[JobPublic], summary="List jobs, newest first")
 def list_jobs(
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
     page: OffsetDep,
     app_id: Annotated[str | None, Query(max_length=40)] = None,
@@ -35,6 +35,7 @@ def list_jobs(
         page.offset,
         page.limit,
         app_id=app_id,
+        app_ids=principal.app_ids,
         types=[type.value] if type else None,
         statuses=[status.value] if status else None,
     )
@@ -44,7 +45,7 @@ def list_jobs(
 
 
 @router.get("/{jobId}", response_model=DataEnvelope[JobPublic], summary="Get a job")
-def get_job(jobId: str, principal: Reader, session: SessionDep) -> Response:
+def get_job(jobId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(service.public(service.get(session, principal.org_id, jobId)))
 
 
@@ -54,7 +55,7 @@ def get_job(jobId: str, principal: Reader, session: SessionDep) -> Response:
     responses=WRITE,
     summary="Stop a job (QUEUED: cancelled at once; RUNNING: stopped within seconds)",
 )
-def stop_job(jobId: str, principal: Writer, session: SessionDep, runtime: RuntimeDep) -> Response:
+def stop_job(jobId: str, principal: Caller, session: SessionDep, runtime: RuntimeDep) -> Response:
     return ok(service.public(service.request_stop(session, runtime, principal.org_id, jobId)))
 
 
@@ -64,5 +65,5 @@ def stop_job(jobId: str, principal: Writer, session: SessionDep, runtime: Runtim
     responses=WRITE,
     summary="What a validation job found (409 until it has finished)",
 )
-def validation_result(jobId: str, principal: Reader, session: SessionDep) -> Response:
+def validation_result(jobId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(run_service.validation_result(session, principal.org_id, jobId))

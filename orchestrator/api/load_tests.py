@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON, WRITE
 from orchestrator.api.events import NDJSON_DOC, STREAM_HEADERS, NDJSONResponse
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
 from orchestrator.schemas.load_tests import LoadTestAccepted, LoadTestCreate, LoadTestPublic
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/apps/{appId}/load-tests", tags=["load tests"], respo
     summary="Start a load test: virtual users replay the app's suites",
 )
 def start_load_test(
-    appId: str, body: LoadTestCreate, principal: Writer, session: SessionDep, runtime: RuntimeDep
+    appId: str, body: LoadTestCreate, principal: Caller, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     job, load_test = service.create(session, runtime, principal.org_id, appId, body)
     return ok(LoadTestAccepted(job_id=job.id, load_test_id=load_test.id), 202)
@@ -32,7 +32,7 @@ def start_load_test(
 
 @router.get("", response_model=ListEnvelope[LoadTestPublic], summary="List load tests")
 def list_load_tests(
-    appId: str, principal: Reader, session: SessionDep, page: OffsetDep
+    appId: str, principal: Caller, session: SessionDep, page: OffsetDep
 ) -> Response:
     result = service.page(session, principal.org_id, appId, page.offset, page.limit)
     return ok_page(
@@ -45,7 +45,7 @@ def list_load_tests(
     response_model=DataEnvelope[LoadTestPublic],
     summary="A load test and its report (overall, per endpoint, over time, thresholds)",
 )
-def get_load_test(appId: str, runId: str, principal: Reader, session: SessionDep) -> Response:
+def get_load_test(appId: str, runId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(service.public(service.get(session, principal.org_id, appId, runId)))
 
 
@@ -56,7 +56,7 @@ def get_load_test(appId: str, runId: str, principal: Reader, session: SessionDep
     summary="Stop a load test within 2 s, keeping the stats so far",
 )
 def stop_load_test(
-    appId: str, runId: str, principal: Writer, session: SessionDep, runtime: RuntimeDep
+    appId: str, runId: str, principal: Caller, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     return ok(service.public(service.stop(session, runtime, principal.org_id, appId, runId)))
 
@@ -68,7 +68,7 @@ def stop_load_test(
     summary="The load test's events (load.stats each second) as NDJSON",
 )
 def load_test_events(
-    appId: str, runId: str, principal: Reader, session: SessionDep, runtime: RuntimeDep
+    appId: str, runId: str, principal: Caller, session: SessionDep, runtime: RuntimeDep
 ) -> NDJSONResponse:
     row = service.get(session, principal.org_id, appId, runId)
     session.close()

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from orchestrator.api import suite_versions
 from orchestrator.api.docs import COMMON, WRITE
-from orchestrator.deps import RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ok
 from orchestrator.schemas.jobs import JobAccepted
 from orchestrator.schemas.normalize import NormalizeRequest
@@ -36,7 +36,7 @@ DESCRIPTION = (
 def normalize_run(
     appId: str,
     runId: str,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
     body: NormalizeRequest | None = None,
@@ -59,7 +59,7 @@ def normalize_report(
     appId: str,
     runId: str,
     reportId: str,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
     body: NormalizeRequest | None = None,

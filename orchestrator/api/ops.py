@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON
-from orchestrator.deps import Reader, RuntimeDep, SessionDep
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ok
 from orchestrator.schemas.ops import OpsStatus
 from orchestrator.services import ops as service
@@ -19,5 +19,5 @@ router = APIRouter(prefix="/ops", tags=["ops"], responses=COMMON)
     response_model=DataEnvelope[OpsStatus],
     summary="Workers alive and their threads; the organization's queue and running jobs",
 )
-def ops_status(principal: Reader, session: SessionDep, runtime: RuntimeDep) -> Response:
+def ops_status(principal: Caller, session: SessionDep, runtime: RuntimeDep) -> Response:
     return ok(service.status(session, runtime, principal.org_id))

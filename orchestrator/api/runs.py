@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import CursorDep, OffsetDep
 from orchestrator.schemas.jobs import JobAccepted
@@ -36,7 +36,7 @@ ACCEPTED = {202: {"description": "Accepted: the job is queued"}}
 def run_suites(
     appId: str,
     body: RunRequest,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
@@ -54,7 +54,7 @@ def validate_suite(
     appId: str,
     suiteId: str,
     body: ValidateRequest,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
@@ -63,7 +63,7 @@ def validate_suite(
 
 
 @router.get("/test-runs", response_model=ListEnvelope[TestRunPublic], summary="List test runs")
-def list_runs(appId: str, principal: Reader, session: SessionDep, page: OffsetDep) -> Response:
+def list_runs(appId: str, principal: Caller, session: SessionDep, page: OffsetDep) -> Response:
     result = service.page_runs(session, principal.org_id, appId, page.offset, page.limit)
     return ok_page(
         [service.run_public(r) for r in result.items], has_next=result.has_next, total=result.total
@@ -79,7 +79,7 @@ def list_runs(appId: str, principal: Reader, session: SessionDep, page: OffsetDe
 def get_run(
     appId: str,
     runId: str,
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
     format: Annotated[Literal["json", "junit"], Query()] = "json",
 ) -> Response:
@@ -98,7 +98,7 @@ def get_run(
 def list_reports(
     appId: str,
     runId: str,
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
     page: CursorDep,
@@ -123,7 +123,7 @@ def get_report(
     appId: str,
     runId: str,
     reportId: str,
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
 ) -> Response:
     report = service.get_report(session, principal.org_id, appId, runId, reportId)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON, WRITE
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
 from orchestrator.schemas.normalize import SuiteVersionPublic, SuiteVersionSummary
@@ -32,7 +32,7 @@ router = APIRouter(
     summary="List a test suite's versions, newest first",
 )
 def list_versions(
-    appId: str, suiteId: str, principal: Reader, session: SessionDep, page: OffsetDep
+    appId: str, suiteId: str, principal: Caller, session: SessionDep, page: OffsetDep
 ) -> Response:
     result = service.page(session, principal.org_id, appId, suiteId, page.offset, page.limit)
     return ok_page(result.items, has_next=result.has_next, total=result.total)
@@ -44,7 +44,7 @@ def list_versions(
     summary="Get a test suite as it was at one version",
 )
 def get_version(
-    appId: str, suiteId: str, version: VersionPath, principal: Reader, session: SessionDep
+    appId: str, suiteId: str, version: VersionPath, principal: Caller, session: SessionDep
 ) -> Response:
     return ok(service.get(session, principal.org_id, appId, suiteId, version))
 
@@ -59,7 +59,7 @@ def rollback(
     appId: str,
     suiteId: str,
     version: VersionPath,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from orchestrator.api.deletion import DELETED_DOC, PreferHeader, deleted
 from orchestrator.api.docs import COMMON, WRITE
-from orchestrator.deps import Reader, RuntimeDep, SessionDep, Writer
+from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import CursorDep
 from orchestrator.schemas.suites import (
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/apps/{appId}/test-suites", tags=["test suites"], res
 @router.get("", response_model=ListEnvelope[TestSuiteSummary], summary="List test suites")
 def list_suites(
     appId: str,
-    principal: Reader,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
     page: CursorDep,
@@ -47,7 +48,7 @@ def list_suites(
 def create_suite(
     appId: str,
     body: Suite,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
@@ -60,12 +61,12 @@ def create_suite(
     response_model=DataEnvelope[BulkDeleteResult],
     summary="Delete several test suites",
 )
-def bulk_delete(appId: str, body: BulkDelete, principal: Writer, session: SessionDep) -> Response:
+def bulk_delete(appId: str, body: BulkDelete, principal: Caller, session: SessionDep) -> Response:
     return ok(service.bulk_delete(session, principal.org_id, appId, body.test_suite_ids))
 
 
 @router.get("/{suiteId}", response_model=DataEnvelope[TestSuitePublic], summary="Get a test suite")
-def get_suite(appId: str, suiteId: str, principal: Reader, session: SessionDep) -> Response:
+def get_suite(appId: str, suiteId: str, principal: Caller, session: SessionDep) -> Response:
     return ok(service.public(service.get(session, principal.org_id, appId, suiteId)))
 
 
@@ -79,7 +80,7 @@ def replace_suite(
     appId: str,
     suiteId: str,
     body: Suite,
-    principal: Writer,
+    principal: Caller,
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> Response:
@@ -89,7 +90,9 @@ def replace_suite(
     return ok(service.public(row))
 
 
-@router.delete("/{suiteId}", status_code=204, summary="Delete a test suite")
-def delete_suite(appId: str, suiteId: str, principal: Writer, session: SessionDep) -> Response:
+@router.delete("/{suiteId}", responses=DELETED_DOC, summary="Delete a test suite")
+def delete_suite(
+    appId: str, suiteId: str, principal: Caller, session: SessionDep, prefer: PreferHeader = None
+) -> Response:
     service.delete(session, principal.org_id, appId, suiteId)
-    return Response(status_code=204)
+    return deleted(suiteId, prefer)

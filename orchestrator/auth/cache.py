@@ -17,6 +17,7 @@ from collections.abc import Callable
 import redis
 import structlog
 
+from core.clock import Clock, SystemClock
 from orchestrator.auth.keys import hash_of
 from orchestrator.auth.principal import Principal
 
@@ -27,23 +28,29 @@ DEFAULT_MAX_ENTRIES = 10_000
 
 class PrincipalCache:
     def __init__(
-        self, ttl_s: float = DEFAULT_TTL_S, max_entries: int = DEFAULT_MAX_ENTRIES
+        self,
+        ttl_s: float = DEFAULT_TTL_S,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        clock: Clock | None = None,
     ) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
+        # Expiry is a date (the service's clock); the TTL a duration (monotonic time).
+        self.clock = clock or SystemClock()
         self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, raw: str) -> Principal | None:
         digest = hash_of(raw)
-        now = time.time()
+        now = time.monotonic()
+        today = self.clock.now()
         with self._lock:
             entry = self._entries.get(digest)
             if entry is None:
                 return None
             stored, principal = entry
             if now - stored > self.ttl_s or (
-                principal.expires_at is not None and principal.expires_at <= now
+                principal.expires_at is not None and principal.expires_at <= today
             ):
                 del self._entries[digest]
                 return None
@@ -51,7 +58,7 @@ class PrincipalCache:
 
     def put(self, raw: str, principal: Principal) -> None:
         with self._lock:
-            self._entries[hash_of(raw)] = (time.time(), principal)
+            self._entries[hash_of(raw)] = (time.monotonic(), principal)
             self._entries.move_to_end(hash_of(raw))
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)

@@ -1,19 +1,16 @@
-"""Who is calling: the key's identity, organization and effective scopes."""
+"""Who is calling: the key's identity, organization, scopes and app limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-SCOPES = ("read", "write", "admin")
-# admin implies write implies read.
-_IMPLIED = {"admin": {"admin", "write", "read"}, "write": {"write", "read"}, "read": {"read"}}
+from orchestrator.auth import scopes as scope_catalogue
+
+SCOPES = scope_catalogue.COARSE
 
 
 def effective_scopes(granted: list[str]) -> frozenset[str]:
-    out: set[str] = set()
-    for scope in granted:
-        out |= _IMPLIED.get(scope, set())
-    return frozenset(out)
+    return scope_catalogue.effective(granted)
 
 
 @dataclass(frozen=True)
@@ -24,10 +21,18 @@ class Principal:
     org_name: str
     granted: tuple[str, ...]
     expires_at: float | None
+    # The apps the key is limited to; None: every app of the organization.
+    app_ids: frozenset[str] | None = None
+    scopes: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def scopes(self) -> frozenset[str]:
-        return effective_scopes(list(self.granted))
+    def __post_init__(self) -> None:
+        # Computed once: the principal is cached and asked on every request.
+        object.__setattr__(self, "scopes", scope_catalogue.effective(self.granted))
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def sees_app(self, app_id: str | None) -> bool:
+        """True when the key may see the app (a job without an app is seen only by keys
+        that are not limited to some apps)."""
+        return self.app_ids is None or (app_id is not None and app_id in self.app_ids)

@@ -71,8 +71,16 @@ def target_auth(app: App) -> dict[str, Any] | None:
     return json.loads(app.auth_json) if app.auth_json else None
 
 
-def page(session: Session, org_id: str, offset: int, limit: int) -> Page[App]:
-    return app_rows.page(session, org_id, offset, limit)
+def page(
+    session: Session,
+    org_id: str,
+    offset: int,
+    limit: int,
+    *,
+    app_ids: frozenset[str] | None = None,
+) -> Page[App]:
+    """The organization's apps (``app_ids``: only these, for a key limited to them)."""
+    return app_rows.page(session, org_id, offset, limit, app_ids=app_ids)
 
 
 def create(session: Session, org_id: str, body: AppCreate) -> App:

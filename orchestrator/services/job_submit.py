@@ -15,6 +15,7 @@ from sqlmodel import Session
 from core.errors import ValidationFailed
 from core.jobs import JobKind, JobParams
 from orchestrator.runtime import Runtime
+from orchestrator.services import quotas
 from runner import DEFAULT_DENIED, HostPolicy, TargetError
 from storage import jobs as job_rows
 from storage.events import NewEvent
@@ -49,10 +50,18 @@ def submit(
     before_commit: Callable[[Job], None] | None = None,
 ) -> Job:
     """Create a QUEUED job, commit, and enqueue its message. ``before_commit`` lets the
-    caller link rows of its own to the job in the same transaction."""
+    caller link rows of its own to the job in the same transaction. Raises
+    ``QuotaExceeded`` before anything is created when the plan allows no more."""
+    quotas.charge_job(session, runtime, org_id, kind, params)
     job = job_rows.add(
         session,
-        Job(org_id=org_id, app_id=app_id, type=kind, params_json=params.model_dump_json()),
+        Job(
+            org_id=org_id,
+            app_id=app_id,
+            type=kind,
+            params_json=params.model_dump_json(),
+            virtual_users=quotas.virtual_users_of(params),
+        ),
     )
     if before_commit is not None:
         before_commit(job)

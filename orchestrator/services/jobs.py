@@ -53,9 +53,18 @@ def page(
     app_id: str | None,
     types: list[str] | None,
     statuses: list[str] | None,
+    app_ids: frozenset[str] | None = None,
 ) -> Page[Job]:
+    """``app_ids``: only jobs of these apps (a key limited to some apps)."""
     return job_rows.page(
-        session, org_id, offset, limit, app_id=app_id, types=types, statuses=statuses
+        session,
+        org_id,
+        offset,
+        limit,
+        app_id=app_id,
+        types=types,
+        statuses=statuses,
+        app_ids=app_ids,
     )
 
 

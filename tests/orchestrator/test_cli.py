@@ -37,7 +37,7 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> No
     assert last.startswith("gnt_") and len(last) == 47 and " " not in last
 
 
-def test_keys_list_shows_hints_and_revoke_removes(tmp_path: Path) -> None:
+def test_keys_list_shows_hints_and_status(tmp_path: Path) -> None:
     env = cli_env(tmp_path)
     created = run(["keys", "create", "--org", "acme", "--name", "ci"], env).stdout
     key = created.strip().splitlines()[-1]
@@ -45,9 +45,12 @@ def test_keys_list_shows_hints_and_revoke_removes(tmp_path: Path) -> None:
     listed = run(["keys", "list"], env).stdout
     assert key_id in listed and key not in listed and key[-4:] in listed
     assert run(["keys", "revoke", key_id], env).returncode == 0
-    assert key_id not in run(["keys", "list"], env).stdout
+    line = next(x for x in run(["keys", "list"], env).stdout.splitlines() if key_id in x)
+    assert "\trevoked\t" in line
+    assert key_id not in run(["keys", "list", "--status", "active"], env).stdout
     again = run(["keys", "revoke", key_id], env)
-    assert again.returncode == 2 and "not found" in again.stderr and "Traceback" not in again.stderr
+    assert again.returncode == 2 and "already revoked" in again.stderr
+    assert "Traceback" not in again.stderr
 
 
 def test_keys_create_rejects_bad_input_with_a_one_line_reason(tmp_path: Path) -> None:

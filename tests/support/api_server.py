@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.clock import Clock
 from core.settings import Settings
 from orchestrator.app import create_app
 from orchestrator.runtime import Runtime, build_runtime
@@ -49,10 +50,13 @@ class Api:
 
 
 @contextmanager
-def serving(settings: Settings, *, embedded_workers: bool = False) -> Iterator[Api]:
+def serving(
+    settings: Settings, *, embedded_workers: bool = False, clock: Clock | None = None
+) -> Iterator[Api]:
     """The API (with worker threads if ``embedded_workers``, as ``gauntlet serve``)
-    served on a free loopback port until the block ends; its runtime closed after."""
-    runtime = build_runtime(settings)
+    served on a free loopback port until the block ends; its runtime closed after.
+    ``clock``: the time the service reads (``tests.support.clock.ManualClock``)."""
+    runtime = build_runtime(settings, clock=clock)
     try:
         server = LiveServer(create_app(settings, runtime, embedded_workers=embedded_workers))
         server.start()

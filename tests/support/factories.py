@@ -40,10 +40,11 @@ def create_key(
     *,
     expired: bool = False,
     revoked: bool = False,
+    app_ids: Sequence[str] | None = None,
 ) -> str:
     """A raw API key of organization ``org`` (created if new; a new one by default) with
-    ``scopes`` (``"admin"``, ``"read,write"`` or a list). ``expired`` and ``revoked`` make
-    a key the API refuses."""
+    ``scopes`` (``"admin"``, ``"read,write"``, ``"runs:write"`` or a list), limited to
+    ``app_ids`` if given. ``expired`` and ``revoked`` make a key the API refuses."""
     engine = where.engine if isinstance(where, Runtime) else where
     scope_list = scopes.split(",") if isinstance(scopes, str) else list(scopes)
     with Session(engine) as session:
@@ -53,12 +54,14 @@ def create_key(
             f"key-{secrets.token_hex(3)}",
             scope_list,
             1 if expired else None,
+            app_ids=list(app_ids) if app_ids is not None else None,
         )
         if expired or revoked:
             row = session.get(ApiKey, created.id)
             assert row is not None
             if expired:
-                row.expires_at = time.time() - 1
+                # Long ago: expired by any clock a test may set (tests.support.clock).
+                row.expires_at = 1.0
             if revoked:
                 row.revoked_at = time.time()
             session.add(row)

@@ -21,6 +21,9 @@ class Me:
     scopes: list[str] = strawberry.field(description="Effective (admin ⊃ write ⊃ read).")
     granted_scopes: list[str]
     expires_at: int | None
+    app_ids: list[str] | None = strawberry.field(
+        description="The apps the key is limited to; null when it is not limited."
+    )
 
     @classmethod
     def from_principal(cls, principal: Principal) -> Me:
@@ -31,4 +34,5 @@ class Me:
             scopes=sorted(principal.scopes),
             granted_scopes=list(principal.granted),
             expires_at=int(principal.expires_at) if principal.expires_at else None,
+            app_ids=sorted(principal.app_ids) if principal.app_ids is not None else None,
         )

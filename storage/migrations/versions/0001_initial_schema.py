@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:28:41.221940
+Create Date: 2026-11-30 00:41:12.476980
 """
 
 from alembic import op
@@ -77,10 +77,13 @@ def upgrade() -> None:
     sa.Column('lookup', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('hint', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('scopes', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('scopes', sa.Text(), nullable=False),
+    sa.Column('app_ids', sa.Text(), nullable=True),
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.Column('expires_at', sa.Float(), nullable=True),
     sa.Column('revoked_at', sa.Float(), nullable=True),
+    sa.Column('last_used_at', sa.Float(), nullable=True),
+    sa.Column('replaced_by', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -164,6 +167,7 @@ def upgrade() -> None:
     sa.Column('lease_expires_at', sa.Float(), nullable=True),
     sa.Column('stop_requested', sa.Boolean(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('virtual_users', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
@@ -190,6 +194,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_load_tests_app_created', ['app_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_load_tests_job_id'), ['job_id'], unique=False)
 
+    op.create_table('org_plans',
+    sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('limits_json', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
+    sa.PrimaryKeyConstraint('org_id')
+    )
     op.create_table('suite_reports',
     sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -236,6 +248,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_test_runs_app_created', ['app_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_test_runs_job_id'), ['job_id'], unique=False)
 
+    op.create_table('usage_counters',
+    sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('period_start', sa.Integer(), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
+    sa.PrimaryKeyConstraint('org_id', 'metric', 'period_start')
+    )
     op.create_table('test_suites',
     sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -281,6 +301,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_suites_app_pk')
 
     op.drop_table('test_suites')
+    op.drop_table('usage_counters')
     with op.batch_alter_table('test_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_test_runs_job_id'))
         batch_op.drop_index('ix_test_runs_app_created')
@@ -290,6 +311,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_suite_reports_run_pk')
 
     op.drop_table('suite_reports')
+    op.drop_table('org_plans')
     with op.batch_alter_table('load_tests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_load_tests_job_id'))
         batch_op.drop_index('ix_load_tests_app_created')

@@ -111,7 +111,9 @@ def test_delete_app_removes_it_and_its_suites(admin: httpx.Client) -> None:
     app = create(admin).json()["data"]
     suite = {"name": "s", "steps": [{"name": "a", "request": {"path": "/"}}]}
     suite_id = admin.post(f"/apps/{app['id']}/test-suites", json=suite).json()["data"]["id"]
-    assert admin.delete(f"/apps/{app['id']}").status_code == 204
+    deleted = admin.delete(f"/apps/{app['id']}")
+    assert deleted.status_code == 200
+    assert deleted.json()["data"] == {"id": app["id"], "deleted": True}
     assert_error(admin.get(f"/apps/{app['id']}"), 404, "RESOURCE_NOT_FOUND")
     assert_error(admin.get(f"/apps/{app['id']}/test-suites/{suite_id}"), 404, "RESOURCE_NOT_FOUND")
 

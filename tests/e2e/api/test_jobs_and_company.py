@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import Session
 
 from storage.models import Job
+from tests.e2e.api.conftest import PETSTORE
 from tests.e2e.api.test_envelope import assert_error
 from tests.support.api_server import Api
-from tests.support.factories import create_app, org_id_of
+from tests.support.factories import create_app, create_suite, health_suite, org_id_of
 
 
 def add_job(api: Api, org: str, **fields: object) -> str:
@@ -60,15 +61,35 @@ def test_stop_queued_job_cancels_it_and_terminal_job_is_409(
 def test_subscription_comes_from_configuration(admin: httpx.Client) -> None:
     data = admin.get("/company/subscription").json()["data"]
     assert data["plan"] == "self-hosted"
-    assert data["quotas"] == {"generations_per_month": None, "runs_per_month": None, "apps": None}
+    assert data["quotas"] == {
+        "runs_per_month": None,
+        "generations_per_month": None,
+        "load_test_vu_seconds_per_month": None,
+        "apps": None,
+        "concurrent_jobs": None,
+        "concurrent_virtual_users": None,
+    }
+    assert data["customized"] is False
     assert data["period_start"] < time.time() < data["period_end"]
 
 
-def test_usage_counts_this_period(api: Api, admin: httpx.Client, org: str) -> None:
-    create_app(admin, "http://127.0.0.1:9", name="a")
-    add_job(api, org, type="RUN")
-    add_job(api, org, type="RUN")
-    add_job(api, org, type="GENERATE")
-    add_job(api, org, type="RUN", created_at=time.time() - 40 * 86400)
+def test_usage_counts_submissions_of_this_period(admin: httpx.Client) -> None:
+    app_id = create_app(admin, "http://127.0.0.1:9", name="a", schema=PETSTORE)
+    create_suite(admin, app_id, health_suite())
+    for _ in range(2):
+        assert admin.post(f"/apps/{app_id}/test-suites/run", json={}).status_code == 202
+    generated = admin.post(
+        f"/apps/{app_id}/test-suites/generate", json={"base_url": "http://127.0.0.1:9"}
+    )
+    assert generated.status_code == 202, generated.text
     usage = admin.get("/company/usage").json()["data"]
     assert (usage["runs"], usage["generations"], usage["apps"], usage["load_tests"]) == (2, 1, 1, 0)
+    assert usage["test_suites"] == 1
+    runs = next(q for q in usage["quotas"] if q["quota"] == "runs_per_month")
+    assert runs == {
+        "quota": "runs_per_month",
+        "used": 2,
+        "limit": None,
+        "remaining": None,
+        "resets_at": usage["period_end"],
+    }

@@ -62,12 +62,18 @@ def test_a_read_key_is_enough(serve: Api) -> None:
     with client_for(serve, create_key(serve.runtime, scopes="read")) as reader:
         status, body = gql(reader, "{ me { scopes } apps { totalCount } jobs { totalCount } }")
     assert status == 200
-    assert body["data"]["me"]["scopes"] == ["read"]
+    # As on GET /users/me: the key's effective scopes, every resource's read included.
+    scopes = body["data"]["me"]["scopes"]
+    assert "read" in scopes and "runs:read" in scopes
+    assert not any(
+        scope.endswith((":write", ":admin")) or scope in ("write", "admin") for scope in scopes
+    )
 
 
 def test_a_key_without_read_scope_is_refused(serve: Api) -> None:
-    with client_for(serve, create_key(serve.runtime, scopes=[])) as scopeless:
-        status, code, message = graphql_error(scopeless.post("/graphql", json={"query": ME}))
+    # Reading one resource is not reading everything: a query needs the coarse scope.
+    with client_for(serve, create_key(serve.runtime, scopes=["apps:read"])) as narrow:
+        status, code, message = graphql_error(narrow.post("/graphql", json={"query": ME}))
     assert (status, code) == (403, "INSUFFICIENT_SCOPE")
     assert "read" in message
 

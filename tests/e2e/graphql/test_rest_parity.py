@@ -49,7 +49,8 @@ JOB = "id jobType jobStatus appId createdAt startedAt finishedAt progress params
 
 def test_me_matches_users_me(world: World) -> None:
     data = query(
-        world, "{ me { keyId keyName organization { id name } scopes grantedScopes expiresAt } }"
+        world,
+        "{ me { keyId keyName organization { id name } scopes grantedScopes expiresAt appIds } }",
     )
     same_fields(data["me"], rest(world, "/users/me"))
 

@@ -68,12 +68,14 @@ export async function request(path, { method = "GET", params, body, signal } = {
       body: body ? JSON.stringify(body) : undefined,
     });
     const receivedAt = Date.now();
-    if (response.status === 429 && attempt < MAX_RATE_LIMIT_WAITS) {
+    const payload = await response.json().catch(() => ({}));
+    // Only a rate limit is waited out: a QUOTA_EXCEEDED (also 429) lasts until the
+    // period ends.
+    if (response.status === 429 && payload.error?.code === "RATE_LIMITED" && attempt < MAX_RATE_LIMIT_WAITS) {
       const wait = Math.min(Number(response.headers.get("Retry-After")) || 1, MAX_RETRY_AFTER_S);
       await sleep(wait * 1000, signal);
       continue;
     }
-    const payload = await response.json().catch(() => ({}));
     if (payload.meta?.timestamp) observeClock(payload.meta.timestamp, sentAt, receivedAt);
     if (!response.ok) {
       const error = new ApiError(

@@ -10,6 +10,7 @@ import { jobView } from "./views/job.js";
 import { runsView, runView } from "./views/runs.js";
 import { loadTestsView, loadTestView } from "./views/loadtests.js";
 import { opsView } from "./views/ops.js";
+import { planView } from "./views/plan.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -33,6 +34,7 @@ function viewFor({ section, parts }) {
   if (section === "runs") return parts[1] ? runView : runsView;
   if (section === "load-tests") return parts[1] ? loadTestView : loadTestsView;
   if (section === "ops") return opsView;
+  if (section === "plan") return planView;
   return null;
 }
 
@@ -73,8 +75,9 @@ async function render() {
 async function loadIdentity() {
   const me = await get("users/me");
   session.me = me;
-  session.canWrite = me.scopes.includes("write");
-  identity.textContent = `${me.organization.name} · ${me.key_name} (${me.scopes.join(", ")})`;
+  // Stopping a job needs jobs:write (held by write and admin keys, or granted alone).
+  session.canWrite = me.scopes.includes("jobs:write");
+  identity.textContent = `${me.organization.name} · ${me.key_name} (${me.granted_scopes.join(", ")})`;
   nav.hidden = false;
   signOutButton.hidden = false;
   startFeed();
