@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
+import gevent
 import locust.runners
 import locust.stats
 from gevent.event import Event
@@ -41,12 +43,16 @@ from runner import HostPolicy
 CONFIG_MESSAGE = "gauntlet_config"
 JOIN_MESSAGE = "gauntlet_join"
 REFUSED_MESSAGE = "gauntlet_refused"
+DONE_MESSAGE = "gauntlet_done"
 # Workers report to the master this often (Locust's default is 3 s), so that the master's
 # per-second figures are not lumpy; the cost is one small message per interval.
 WORKER_REPORT_INTERVAL_S = 0.5
 # A worker whose master stopped answering its heartbeats for this long ends its users
 # (Locust's default is 60 s of load with nobody to report to).
 MASTER_SILENCE_S = 10
+# At the end, how long a master waits for its workers' last figures (Locust sleeps 0.5 s
+# and hopes; a worker busy with many users can take longer, and its requests would be lost).
+FINAL_REPORT_TIMEOUT_S = 1.5
 # How long a worker waits for its master to answer the join (a ticket whose master is
 # gone must not hold a worker for long).
 JOIN_TIMEOUT_S = 10.0
@@ -60,6 +66,7 @@ class GauntletMaster(MasterRunner):
     def __init__(self, environment: Environment, master_bind_host: str, master_bind_port: int):
         self.tokens: set[str] = set()
         self.admitted: set[str] = set()
+        self.done: set[str] = set()
         self.payload: dict[str, str] = {}
         super().__init__(environment, master_bind_host, master_bind_port)
 
@@ -81,7 +88,22 @@ class GauntletMaster(MasterRunner):
         if client_id not in self.admitted:
             log.debug("loadgen.master.ignored client=%s type=%s", client_id, msg.type)
             return
+        if msg.type == DONE_MESSAGE:
+            self.done.add(client_id)
+            return
         super().handle_message(client_id, msg)
+
+    def quit(self) -> None:
+        """End the test: every worker stops its users and sends its last figures, which
+        are counted before this returns (at most ``FINAL_REPORT_TIMEOUT_S``)."""
+        self.stop(send_stop_to_client=False)
+        expected = {client.id for client in self.clients.all}
+        for client_id in expected:
+            self.server.send_to_client(Message("quit", None, client_id))
+        deadline = time.monotonic() + FINAL_REPORT_TIMEOUT_S
+        while not expected <= self.done and time.monotonic() < deadline:
+            gevent.sleep(0.02)
+        self.greenlet.kill(block=True)
 
     def _join(self, client_id: str, data: Any) -> None:
         token = data.get("token") if isinstance(data, dict) else None
@@ -126,6 +148,12 @@ class JoiningWorker(WorkerRunner):
         if msg.type == CONFIG_MESSAGE:
             self._configure(msg.data["config"])
             self.answered.set()
+        elif msg.type == "quit":
+            # As Locust's worker does, plus a word that its last figures were sent.
+            self.stop()
+            self._send_stats()
+            self.client.send(Message(DONE_MESSAGE, None, self.client_id))
+            self.greenlet.kill(block=True)
         elif msg.type == REFUSED_MESSAGE:
             self.refusal = f"refused by the master: {msg.data.get('reason', '')}"
             self.answered.set()
