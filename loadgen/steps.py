@@ -60,6 +60,7 @@ class CompiledStep:
     noise: Noise
     observe: bool
     status_asserted: bool
+    status_only: bool
     needs: frozenset[str]
     templated_assertions: bool
     fixed: PreparedStep | None = None
@@ -90,6 +91,10 @@ class CompiledStep:
             noise=parse_noise(step.noise),
             observe=bool(step.assertions or step.extract),
             status_asserted=any(isinstance(a, StatusCodeAssertion) for a in step.assertions),
+            # Judged on the status alone: no headers or body to hand to the assertions.
+            status_only=bool(step.assertions)
+            and all(isinstance(a, StatusCodeAssertion) for a in step.assertions)
+            and not step.extract,
             needs=frozenset(placeholders(request) | placeholders(expected)),
             templated_assertions=templated_assertions,
             fixed=fixed,
