@@ -106,10 +106,13 @@ class LoadDriver:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 cwd=_PACKAGE_ROOT,
-                # Its own session: a Ctrl-C meant for this process does not reach the
-                # driver; stopping it is this object's decision (stop()). It dies with
-                # this process all the same (loadgen.lifeline).
-                start_new_session=True,
+                # Its own process group: a Ctrl-C meant for this process does not reach
+                # the driver; stopping it is this object's decision (stop()). It dies with
+                # this process all the same (loadgen.lifeline). Not a session of its own:
+                # with the kernel's autogroup scheduling (on by default in Debian) a new
+                # session shares one CPU slot among the driver and all its workers, which
+                # halved their throughput on a busy machine.
+                process_group=0,
             )
         except OSError as exc:
             raise LoadDriverError(f"cannot start the load driver: {exc}") from exc

@@ -2,9 +2,11 @@
 ``load.stats`` events and its final report is kept.
 
 Locust patches the standard library with gevent when imported, so it never runs in a
-worker: ``loadgen.process.LoadDriver`` starts it as a separate process and reads one JSON
-line per second. A stop reaches the driver as SIGTERM within the lease keeper's poll
-(0.25 s); the driver then writes its report from the stats so far.
+worker: ``loadgen.process.LoadDriver`` starts it as a separate process (which dies with
+this one) and reads one JSON line per second. The driver masters one local Locust worker
+per core by default, or remote loadgen workers in distributed mode (see
+docs/architecture.md). A stop reaches the driver as SIGTERM within the lease keeper's
+poll (0.25 s); the driver then writes its report from the stats so far.
 """
 
 from __future__ import annotations
