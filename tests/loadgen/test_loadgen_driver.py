@@ -229,7 +229,8 @@ def test_the_parent_side_never_imports_locust_or_gevent() -> None:
         """
         import sys
         import loadgen.process, loadgen.config, loadgen.worker, loadgen.report
-        import loadgen.profiles, loadgen.steps, loadgen.sampler
+        import loadgen.profiles, loadgen.steps, loadgen.sampler, loadgen.rendezvous
+        import loadgen.lifeline
         heavy = sorted(m for m in ("gevent", "locust", "dramatiq") if m in sys.modules)
         print(",".join(heavy))
         """
