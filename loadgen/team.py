@@ -170,7 +170,8 @@ class Team:
         self.address = f"{host}:{self.master.port}"
         self.board = TicketBoard(remote.redis_url, remote.namespace)
         if not self.wanted:
-            self.wanted = self.board.idle_count()
+            # Every idle one, but a worker without a user would only cost a process.
+            self.wanted = min(self.board.idle_count(), self.config.virtual_users)
             if not self.wanted:
                 return (
                     "no loadgen worker is waiting for load tests: start `gauntlet "
