@@ -108,6 +108,27 @@ def test_a_target_that_is_down_fails_the_test_and_the_report_says_why() -> None:
     assert "ConnectionRefusedError" in report.reasons[0]
 
 
+def test_a_status_assertion_decides_what_counts_as_a_failure(target: PetsTarget) -> None:
+    def suite(path: str, expected: object) -> dict[str, object]:
+        step = {"name": path, "request": {"path": path}}
+        step["assertions"] = [{"type": "status_code", "expected": expected}]
+        return {"name": path, "steps": [step]}
+
+    config = load_config(
+        target.url,
+        suites=[suite("/status/503", "5xx"), suite("/status/500", 200), suite("/health", [200])],
+        virtual_users=3,
+        duration_secs=2,
+        max_error_rate=1,
+    )
+    _, report, _ = run(config)
+    by_name = {e.name: e for e in report.endpoints}
+    assert by_name["/status/503"].requests > 0 and by_name["/status/503"].failures == 0
+    assert by_name["/health"].requests > 0 and by_name["/health"].failures == 0
+    assert by_name["/status/500"].failures == by_name["/status/500"].requests > 0
+    assert {(e.name, e.message) for e in report.errors} == {("/status/500", "HTTP 500")}
+
+
 def test_a_ramp_adds_users_over_time(target: PetsTarget) -> None:
     url = target.url
     config = load_config(
