@@ -4,10 +4,12 @@ holding the app's credentials is left on disk."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from stat import S_ISREG
 
 import psutil
 import pytest
@@ -35,20 +37,23 @@ def gone(process: psutil.Process) -> bool:
 
 
 def files_holding(secret: bytes, roots: list[Path], since: float, skip: Path) -> list[Path]:
-    """Regular files under ``roots`` changed since ``since`` whose bytes hold ``secret``."""
+    """Regular files under ``roots`` changed since ``since`` whose bytes hold ``secret``.
+    Other processes create and remove files there meanwhile: what vanishes is skipped."""
     found = []
     for root in roots:
-        for path in root.rglob("*") if root.is_dir() else []:
-            try:
-                if skip in path.parents or not path.is_file() or path.is_symlink():
+        for folder, _dirs, names in os.walk(root):  # os.walk ignores vanished folders
+            if Path(folder) == skip or skip in Path(folder).parents:
+                continue
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    stat = path.lstat()
+                    if not S_ISREG(stat.st_mode) or stat.st_mtime < since:
+                        continue
+                    if stat.st_size <= 64 * 1_048_576 and secret in path.read_bytes():
+                        found.append(path)
+                except OSError:
                     continue
-                stat = path.stat()
-                if stat.st_mtime < since or stat.st_size > 64 * 1_048_576:
-                    continue
-                if secret in path.read_bytes():
-                    found.append(path)
-            except OSError:
-                continue  # vanished or unreadable: another process's business
     return found
 
 
