@@ -53,6 +53,8 @@ MASTER_SILENCE_S = 10
 # At the end, how long a master waits for its workers' last figures (Locust sleeps 0.5 s
 # and hopes; a worker busy with many users can take longer, and its requests would be lost).
 FINAL_REPORT_TIMEOUT_S = 1.5
+# How long a leaving worker gives ZeroMQ to deliver its last messages.
+FLUSH_LINGER_MS = 1000
 # How long a worker waits for its master to answer the join (a ticket whose master is
 # gone must not hold a worker for long).
 JOIN_TIMEOUT_S = 10.0
@@ -232,6 +234,10 @@ def serve_master(ticket: Ticket, serving: Serving | None = None) -> str | None:
     finally:
         if serving is not None:
             serving.runner = None
-        runner.client.close(linger=0)
+        # Not linger=0: that drops what is still queued, such as the last figures and
+        # the done message sent just before; terminating the context waits until they
+        # are out (or FLUSH_LINGER_MS passed), before a forked worker's os._exit.
+        runner.client.close(linger=FLUSH_LINGER_MS)
+        runner.client.socket.context.term()
     log.info("loadgen.worker.left master=%s:%d", ticket.host, ticket.port)
     return None
