@@ -1,18 +1,20 @@
-"""How much does Gauntlet's load generator cost over bare Locust, and both over wrk?
+"""Gauntlet's load generator against Locust on every core, on the same target and machine.
 
-    .venv/bin/python bench/load.py [--users 10] [--seconds 10] [--rounds 2]
+    .venv/bin/python bench/load.py [--users 32] [--seconds 10] [--rounds 5] [--wrk]
 
 One target for everything (nginx serving a static JSON file on a loopback port, from a
 config generated in a temp dir; a small asyncio server when nginx is not installed), then,
-in turns and for each round:
+in turns within each round (so that the machine's noise spreads over all of them):
 
-- ``wrk`` with as many connections as users: the machine's ceiling;
-- bare ``locust --headless`` with a FastHttpUser that GETs the file in a loop;
+- ``locust --headless --processes -1`` with a FastHttpUser that GETs the file in a loop:
+  the baseline, Locust's own master and one worker per CPU;
 - a Gauntlet load test (LoadDriver → driver process) of a one-step suite doing the same,
-  with no assertion (the same work as bare Locust) and with two assertions (status code
-  and a JSON path: what judging costs).
+  with the defaults a load test gets from the API (one local Locust worker per core):
+  with no assertion (the same work as bare Locust), with a status assertion, and with a
+  status and a JSON-path assertion (what judging a body costs);
+- with ``--wrk``, ``wrk`` with as many connections as users: the machine's ceiling.
 
-Prints requests per second (median of the rounds) and the ratios.
+Prints requests per second (median and best of the rounds) and the ratios to Locust.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._targets import PATH, static_target
-from loadgen.config import LoadConfig
+from loadgen.config import LoadConfig, cores
 from loadgen.process import LoadDriver
 
 
@@ -61,12 +63,15 @@ class Bare(FastHttpUser):
 
 
 def run_locust(url: str, users: int, seconds: int) -> float:
+    """Requests per second of ``locust --headless --processes -1`` (master + one worker
+    per CPU) GETting the file."""
     with tempfile.TemporaryDirectory(prefix="gauntlet-bench-locust-") as tmp:
         locustfile = Path(tmp) / "locustfile.py"
         locustfile.write_text(LOCUSTFILE.format(path=PATH))
         prefix = Path(tmp) / "out"
         command = [
             sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+            "--processes", "-1",
             "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", url,
             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
         ]  # fmt: skip
@@ -76,14 +81,22 @@ def run_locust(url: str, users: int, seconds: int) -> float:
         return float(rows["Aggregated"]["Requests/s"])
 
 
-def run_gauntlet(url: str, users: int, seconds: int, judged: bool) -> tuple[float, float]:
-    """(requests per second, error rate) of a Gauntlet load test of GET /pet.json."""
+ASSERTIONS: dict[str, list[dict[str, object]]] = {
+    "gauntlet": [],
+    "status": [{"type": "status_code", "expected": 200}],
+    "judged": [
+        {"type": "status_code", "expected": 200},
+        {"type": "json_path", "path": "$.name", "op": "eq", "expected": "rex"},
+    ],
+}
+
+
+def run_gauntlet(url: str, users: int, seconds: int, variant: str) -> tuple[float, float]:
+    """(requests per second, error rate) of a Gauntlet load test of GET /pet.json with the
+    assertions of ``variant``, and the workers a load test gets by default."""
     step: dict[str, object] = {"name": "get pet", "request": {"method": "GET", "path": PATH}}
-    if judged:
-        step["assertions"] = [
-            {"type": "status_code", "expected": 200},
-            {"type": "json_path", "path": "$.name", "op": "eq", "expected": "rex"},
-        ]
+    if ASSERTIONS[variant]:
+        step["assertions"] = ASSERTIONS[variant]
     config = LoadConfig(
         base_url=url,
         suites=[{"name": "bench", "steps": [step]}],
@@ -91,6 +104,9 @@ def run_gauntlet(url: str, users: int, seconds: int, judged: bool) -> tuple[floa
         duration_secs=seconds,
         profile="constant",
         spawn_rate=users,
+        # What actors/jobs/load_test.py picks when neither the test nor
+        # GAUNTLET_LOAD_WORKERS says: one local worker per core, never more than users.
+        workers=min(cores(), users),
     )
     with LoadDriver(config) as driver:
         for _ in driver.lines():
@@ -99,57 +115,65 @@ def run_gauntlet(url: str, users: int, seconds: int, judged: bool) -> tuple[floa
     return report.totals.rps, report.totals.error_rate
 
 
+LABELS = {
+    "locust": "locust --headless --processes -1",
+    "gauntlet": "gauntlet, no assertion",
+    "status": "gauntlet, status assertion",
+    "judged": "gauntlet, status + json_path",
+    "wrk": "wrk (ceiling)",
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--wrk", action="store_true", help="also measure wrk (the ceiling)")
     parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if args.wrk and not shutil.which("wrk"):
         print("wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
         return 2
 
-    results: dict[str, list[float]] = {"wrk": [], "locust": [], "gauntlet": [], "judged": []}
+    names = ["locust", "gauntlet", "status", "judged"] + (["wrk"] if args.wrk else [])
+    results: dict[str, list[float]] = {name: [] for name in names}
     with static_target() as (url, _path, description):
         print(f"target: {description} at {url}{PATH}; {os.cpu_count()} CPUs")
-        print(f"{args.users} users (wrk: {args.users} connections), {args.seconds} s per run")
+        print(f"{args.users} users, {args.seconds} s per run, {args.rounds} rounds")
         for round_no in range(1, args.rounds + 1):
-            results["wrk"].append(run_wrk(url, args.users, args.seconds, args.wrk_threads))
-            results["locust"].append(run_locust(url, args.users, args.seconds))
-            rps, errors = run_gauntlet(url, args.users, args.seconds, judged=False)
-            results["gauntlet"].append(rps)
-            judged_rps, judged_errors = run_gauntlet(url, args.users, args.seconds, judged=True)
-            results["judged"].append(judged_rps)
-            if errors or judged_errors:
-                print(f"warning: error rates {errors:.3f} / {judged_errors:.3f}", file=sys.stderr)
+            # Alternate the order each round: no variant always runs first or last.
+            order = names if round_no % 2 else list(reversed(names))
+            for name in order:
+                if name == "locust":
+                    results[name].append(run_locust(url, args.users, args.seconds))
+                elif name == "wrk":
+                    results[name].append(run_wrk(url, args.users, args.seconds, args.wrk_threads))
+                else:
+                    rps, errors = run_gauntlet(url, args.users, args.seconds, name)
+                    if errors:
+                        print(f"warning: {name} error rate {errors:.3f}", file=sys.stderr)
+                    results[name].append(rps)
             print(
                 f"round {round_no}: "
-                + ", ".join(f"{name} {runs[-1]:,.0f}" for name, runs in results.items())
+                + ", ".join(f"{name} {results[name][-1]:,.0f}" for name in names),
+                flush=True,
             )
 
-    load = os.getloadavg()[0]
-    print(f"\nload average after the runs: {load:.2f} on {os.cpu_count()} CPUs")
-    labels = {
-        "wrk": "wrk (ceiling)",
-        "locust": "bare locust --headless",
-        "gauntlet": "gauntlet, no assertion",
-        "judged": "gauntlet, status + json_path",
-    }
+    load = os.getloadavg()
+    print(f"\nload average after the runs: {load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} CPUs")
     # Median and best: on a shared machine other work only ever slows a run down, so the
     # best of the rounds is the cleaner figure; the median shows how noisy it was.
     median = {name: statistics.median(runs) for name, runs in results.items()}
     best = {name: max(runs) for name, runs in results.items()}
-    print(f"requests/s over {args.rounds} rounds      median        best")
-    for name, label in labels.items():
-        print(f"  {label:<32}{median[name]:>10,.0f}  {best[name]:>10,.0f}")
-    print("ratios                              median        best")
-    pairs = [("gauntlet", "locust"), ("judged", "locust"), ("locust", "wrk"), ("gauntlet", "wrk")]
-    for top, bottom in pairs:
-        label = f"{top} / {bottom}"
-        print(
-            f"  {label:<32}{median[top] / median[bottom]:>10.3f}  {best[top] / best[bottom]:>10.3f}"
-        )
+    print(f"requests/s over {args.rounds} rounds            median        best")
+    for name in names:
+        print(f"  {LABELS[name]:<38}{median[name]:>10,.0f}  {best[name]:>10,.0f}")
+    print("ratios to locust --processes -1         median        best")
+    for name in names[1:]:
+        label = f"{name} / locust"
+        ratio, best_ratio = median[name] / median["locust"], best[name] / best["locust"]
+        print(f"  {label:<38}{ratio:>10.3f}  {best_ratio:>10.3f}")
     return 0
 
 

@@ -89,12 +89,41 @@ class Settings(BaseSettings):
     max_virtual_users: int = Field(default=1000, ge=1, le=50_000)
     max_load_duration_seconds: int = Field(default=3600, ge=1, le=86_400)
     load_workers: int = Field(
-        default=0, ge=0, description="Locust workers a load test waits for (0: users run locally)."
+        default=0,
+        ge=0,
+        le=1000,
+        description="Locust worker processes of a load test that does not say (0: one per "
+        "core of the job worker's machine; distributed: every idle loadgen worker).",
+    )
+    load_max_workers: int = Field(
+        default=64, ge=1, le=1000, description="The most `workers` a load test may ask for."
+    )
+    load_distributed: bool = Field(
+        default=False,
+        description="Users run on `gauntlet loadgen-worker` processes found through Redis.",
     )
     load_master_bind_host: str = Field(
-        default="127.0.0.1", description="Where a load test's Locust master listens for workers."
+        default="0.0.0.0",
+        description="Distributed mode: where a load test's Locust master listens for "
+        "loadgen workers (local mode always listens on 127.0.0.1).",
     )
-    load_master_port: int = Field(default=5557, ge=1, le=65535)
+    load_master_advertise_host: str | None = Field(
+        default=None,
+        description="Distributed mode: the address loadgen workers dial; default: the bind "
+        "host, or this machine's address when bound to 0.0.0.0.",
+    )
+    load_master_port: int = Field(
+        default=0, ge=0, le=65535, description="Distributed mode: 0 picks a free port per test."
+    )
+    load_workers_timeout_seconds: float = Field(
+        default=60, gt=0, le=3600, description="How long a load test waits for its workers."
+    )
+    load_max_error_rate: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A load test with more failed requests than this fraction is FAILED.",
+    )
     event_heartbeat_seconds: float = Field(
         default=15, gt=0, description="Idle event streams send a heartbeat this often."
     )
@@ -106,6 +135,15 @@ class Settings(BaseSettings):
     def _default_database(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'gauntlet.db').resolve()}"
+        return self
+
+    @model_validator(mode="after")
+    def _distributed_needs_redis(self) -> Settings:
+        if self.load_distributed and not self.redis_url:
+            raise ValueError(
+                "GAUNTLET_LOAD_DISTRIBUTED needs GAUNTLET_REDIS_URL: loadgen workers find "
+                "load tests through Redis"
+            )
         return self
 
     @property

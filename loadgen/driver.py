@@ -1,6 +1,9 @@
-"""The load driver process: ``python -m loadgen.driver CONFIG.json``.
+"""The load driver process: ``python -m loadgen.driver --parent PID``, the config as JSON
+on stdin (a pipe: the target's credentials never touch the disk).
 
-Runs Locust as a library (local runner, or master of ``expect_workers`` workers), writes a
+Dies with its parent (``PR_SET_PDEATHSIG``, see :mod:`loadgen.lifeline`), and so do the
+local Locust workers it starts. Runs Locust as a library (a local runner, or the master of
+local or remote workers, see :mod:`loadgen.team`), writes a
 :class:`~loadgen.protocol.StatsLine` to stdout every ``stats_interval_s`` and, at the end,
 one :class:`~loadgen.protocol.ReportLine`; exit status 0, also when stopped by SIGTERM or
 SIGINT (the load ends at once and the report covers what ran). When the test cannot run
@@ -17,9 +20,9 @@ and Locust is imported before anything else that could load ``ssl`` or sockets.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -43,16 +46,27 @@ class EarlySignals:
         self.received.append(signum)
 
 
+def parent_pid(args: list[str]) -> int | None:
+    """The PID after ``--parent``, or None when the arguments are not exactly that."""
+    if len(args) == 2 and args[0] == "--parent" and args[1].isdigit():
+        return int(args[1])
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: read the config file named on the command line and run it."""
+    """Entry point: read the config from stdin and run it."""
     early = EarlySignals()
     args = sys.argv[1:] if argv is None else argv
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
-    if len(args) != 1:
-        print("usage: python -m loadgen.driver CONFIG.json", file=sys.stderr)
+    parent = parent_pid(args)
+    if parent is None:
+        print("usage: python -m loadgen.driver --parent PID  < CONFIG.json", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from loadgen.lifeline import die_with_parent
+
+    die_with_parent(parent)
 
     import locust  # noqa: F401  (first: patches the standard library with gevent)
     from pydantic import ValidationError
@@ -63,15 +77,21 @@ def main(argv: list[str] | None = None) -> int:
 
     emit = LineWriter(sys.stdout)
     try:
-        config = LoadConfig.model_validate_json(Path(args[0]).read_bytes())
+        config = LoadConfig.model_validate_json(sys.stdin.buffer.read())
     except OSError as exc:
         emit(ErrorLine(message=f"cannot read the load test config: {exc.strerror}"))
         return EXIT_BAD_INPUT
     except ValidationError as exc:
         emit(ErrorLine(message=f"invalid load test config: {describe(exc)}"))
         return EXIT_BAD_INPUT
+    crew = None
+    if config.workers > 1 and config.remote is None:
+        from loadgen.team import Crew
+
+        # Now, before any runner, socket or thread exists: see Crew.fork.
+        crew = Crew.fork(config.workers)
     try:
-        return run(config, emit, stopped=bool(early.received))
+        return run(config, emit, stopped=bool(early.received), crew=crew)
     except Exception as exc:
         log.exception("loadgen.driver.crashed")
         masker = Masker(secrets=secrets_of(config.auth))
@@ -87,5 +107,14 @@ def describe(exc: ValidationError) -> str:
     )
 
 
+def exit_now(code: int) -> None:
+    """Leave without the interpreter's teardown: the report is out, and tearing down
+    gevent's hub, its thread pool and ZeroMQ took about a second, which a stop (promised
+    within 2 s) and the next job waited for."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -14,18 +14,16 @@ Safe to import in an API or Dramatiq worker process: it never imports Locust or 
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from pydantic import ValidationError
 
@@ -37,8 +35,10 @@ Line = StatsLine | ReportLine | ErrorLine
 DEFAULT_STOP_GRACE_S = 5.0
 # Silence longer than this (no stats line) means the driver hangs; it is then killed.
 DEFAULT_IDLE_TIMEOUT_S = 30.0
-# How much of the driver's stderr an error message quotes.
+# How much of the driver's stderr an error message quotes, and how much is kept for it.
 STDERR_TAIL_LINES = 20
+STDERR_KEPT_LINES = 200
+STDERR_LINE_CHARS = 2000
 _EOF = object()
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,20 +71,20 @@ class LoadDriver:
         self.config = config
         self.python = python
         self.stop_grace_s = stop_grace_s
-        waiting = config.workers_timeout_s if config.expect_workers else 0.0
+        waiting = config.workers_timeout_s if config.distributed else 0.0
         self.idle_timeout_s = idle_timeout_s or (
             max(DEFAULT_IDLE_TIMEOUT_S, 5 * config.stats_interval_s) + waiting
         )
         self.masker = Masker(secrets=secrets_of(config.auth))
         self.report: LoadReport | None = None
         self.error: ErrorLine | None = None
-        self._dir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._stderr: IO[bytes] | None = None
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_KEPT_LINES)
+        self._threads: list[threading.Thread] = []
+        self._stderr_reader: threading.Thread | None = None
         self._queue: queue.Queue[object] = queue.Queue()
         self._eof = False
         self._killer: threading.Timer | None = None
-        self._reader: threading.Thread | None = None
 
     @property
     def pid(self) -> int | None:
@@ -95,32 +95,37 @@ class LoadDriver:
         return self._proc.poll() if self._proc else None
 
     def start(self) -> LoadDriver:
-        """Write the config (readable by this user only: it holds the target's
-        credentials) and start ``python -m loadgen.driver`` on it."""
+        """Start ``python -m loadgen.driver`` and hand it the config through a pipe (it
+        holds the target's credentials: never written to disk, never on a command line)."""
         if self._proc is not None:
             raise RuntimeError("this load driver was already started")
-        self._dir = Path(tempfile.mkdtemp(prefix="gauntlet-load-"))
-        config_path = self._dir / "config.json"
-        fd = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(self.config.model_dump_json())
-        self._stderr = open(self._dir / "stderr.log", "w+b")  # noqa: SIM115 (kept open)
         try:
             self._proc = subprocess.Popen(
-                [self.python, "-m", "loadgen.driver", str(config_path)],
+                [self.python, "-m", "loadgen.driver", "--parent", str(os.getpid())],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                stdin=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 cwd=_PACKAGE_ROOT,
-                # Its own session: a Ctrl-C meant for this process does not reach the
-                # driver; stopping it is this object's decision (stop()).
-                start_new_session=True,
+                # Its own process group: a Ctrl-C meant for this process does not reach
+                # the driver; stopping it is this object's decision (stop()). It dies with
+                # this process all the same (loadgen.lifeline). Not a session of its own:
+                # with the kernel's autogroup scheduling (on by default in Debian) a new
+                # session shares one CPU slot among the driver and all its workers, which
+                # halved their throughput on a busy machine.
+                process_group=0,
             )
         except OSError as exc:
-            self.close()  # the config file holds credentials: never leave it behind
             raise LoadDriverError(f"cannot start the load driver: {exc}") from exc
-        self._reader = threading.Thread(target=self._read, name="gauntlet-load-reader", daemon=True)
-        self._reader.start()
+        payload = self.config.model_dump_json().encode()
+        for name, target in (("feed", lambda: self._feed(payload)), ("read", self._read)):
+            thread = threading.Thread(target=target, name=f"gauntlet-load-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._stderr_reader = threading.Thread(
+            target=self._read_stderr, name="gauntlet-load-stderr", daemon=True
+        )
+        self._stderr_reader.start()
+        self._threads.append(self._stderr_reader)
         return self
 
     def lines(self) -> Iterator[Line]:
@@ -216,31 +221,23 @@ class LoadDriver:
 
     def stderr_tail(self, lines: int = STDERR_TAIL_LINES) -> str:
         """The last ``lines`` lines the driver wrote to stderr, secrets masked."""
-        if self._stderr is None:
-            return ""
-        self._stderr.flush()
-        with open(self._stderr.name, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 16_384))
-            text = f.read().decode("utf-8", errors="replace")
-        return self.masker.text("\n".join(text.splitlines()[-lines:]))
+        if self._stderr_reader is not None and self.returncode is not None:
+            self._stderr_reader.join(timeout=2)  # what it wrote just before exiting
+        kept = list(self._stderr)[-lines:]
+        return self.masker.text("\n".join(kept))
 
     def close(self) -> None:
-        """Kill the driver if it still runs and remove its files (config included)."""
+        """Kill the driver if it still runs and wait for it and its pipes."""
         self.kill()
         if self._proc is not None:
             self._proc.wait()
-            if self._reader is not None:
-                self._reader.join(timeout=5)
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
+            for thread in self._threads:
+                thread.join(timeout=5)
+            for pipe in (self._proc.stdin, self._proc.stdout, self._proc.stderr):
+                if pipe is not None:
+                    pipe.close()
         if self._killer is not None:
             self._killer.cancel()
-        if self._stderr is not None:
-            self._stderr.close()
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)
-            self._dir = None
 
     def __enter__(self) -> LoadDriver:
         return self if self._proc is not None else self.start()
@@ -264,6 +261,16 @@ class LoadDriver:
             return f"the load driver exited with status {code} without a report"
         return "the load driver exited without a report"
 
+    def _feed(self, payload: bytes) -> None:
+        # A thread of its own: a config larger than the pipe's buffer must not block
+        # start() when the driver dies before reading it.
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(payload)
+            self._proc.stdin.close()
+        except OSError:  # BrokenPipeError: the driver died first; wait() says how
+            pass
+
     def _read(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         try:
@@ -274,3 +281,9 @@ class LoadDriver:
                     continue  # not a protocol line (a library printing): stderr tells more
         finally:
             self._queue.put(_EOF)
+
+    def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        for raw in self._proc.stderr:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self._stderr.append(line[:STDERR_LINE_CHARS])

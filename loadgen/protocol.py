@@ -99,6 +99,17 @@ class LoadReport(BaseModel):
     skipped: list[SkippedEntry]
     thresholds: list[ThresholdVerdict]
     thresholds_passed: bool
+    max_error_rate: float = Field(
+        default=1.0, description="The error rate above which the test fails (max_error_rate)."
+    )
+    passed: bool = Field(
+        default=True,
+        description="False when a threshold was crossed, more requests failed than "
+        "max_error_rate allows, no request completed, or every worker left.",
+    )
+    reasons: list[str] = Field(
+        default_factory=list, description="Why the load test failed, in words (empty: passed)."
+    )
 
 
 class StatsLine(LatencyFigures):

@@ -140,3 +140,42 @@ def evaluate_thresholds(
             )
         )
     return verdicts
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.4g}%"
+
+
+def verdict_reasons(
+    totals: EndpointStats,
+    verdicts: Iterable[ThresholdVerdict],
+    max_error_rate: float,
+    *,
+    stopped_early: bool,
+    top_error: str | None = None,
+    notes: Iterable[str] = (),
+) -> list[str]:
+    """Why a load test failed, one sentence per reason; empty when it passed.
+
+    A load test fails without any threshold when more of its requests failed than
+    ``max_error_rate`` allows (a target that is down must not make a green test), or when
+    it ran to its end without completing a single request.
+    """
+    reasons = list(notes)
+    if totals.requests == 0 and not stopped_early:
+        reasons.append("no request completed during the load test")
+    elif totals.requests and totals.error_rate > max_error_rate:
+        reason = (
+            f"{totals.failures} of {totals.requests} requests failed "
+            f"({_percent(totals.error_rate)}), more than the {_percent(max_error_rate)} "
+            "allowed (max_error_rate)"
+        )
+        if top_error:
+            reason += f"; most frequent error: {top_error}"
+        reasons.append(reason)
+    for v in verdicts:
+        if not v.passed:
+            where = f" on {v.endpoint}" if v.endpoint else ""
+            actual = "nothing measured" if v.actual is None else f"{v.actual:g}"
+            reasons.append(f"threshold {v.metric} {v.op} {v.value:g}{where} crossed: {actual}")
+    return reasons

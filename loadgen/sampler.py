@@ -16,7 +16,13 @@ from typing import Any
 
 from loadgen.config import LoadConfig
 from loadgen.protocol import ErrorEntry, LoadReport, SkippedEntry, StatsLine, TimePoint
-from loadgen.report import Sample, endpoint_stats, evaluate_thresholds, time_point
+from loadgen.report import (
+    Sample,
+    endpoint_stats,
+    evaluate_thresholds,
+    time_point,
+    verdict_reasons,
+)
 from loadgen.steps import SKIP_PREFIX
 from runner import Masker
 
@@ -76,12 +82,18 @@ class Sampler:
         self._last_t = self._before_last_t = 0.0
         self._last: Sample | None = None
         self._before_last: Sample | None = None
+        self.notes: list[str] = []
 
     def start(self) -> None:
         """Mark the start of the load (``t`` = 0)."""
         self.started = time.perf_counter()
         self.started_wall = time.time()
         self._last_t, self._last = 0.0, None
+
+    def note(self, reason: str) -> None:
+        """A reason for the test to fail that the figures do not show (e.g. every worker
+        left); it goes into the report's ``reasons``."""
+        self.notes.append(reason)
 
     def end(self) -> None:
         """Mark the end of the load. Figures that arrive later (the workers' last reports)
@@ -140,6 +152,14 @@ class Sampler:
         )
         errors, skipped = self._errors(stats.errors.values())
         verdicts = evaluate_thresholds(self.config.thresholds, totals, endpoints)
+        reasons = verdict_reasons(
+            totals,
+            verdicts,
+            self.config.max_error_rate,
+            stopped_early=stopped_early,
+            top_error=errors[0].message if errors else None,
+            notes=self.notes,
+        )
         return LoadReport(
             profile=self.config.profile,
             virtual_users=self.config.virtual_users,
@@ -156,6 +176,9 @@ class Sampler:
             skipped=skipped,
             thresholds=verdicts,
             thresholds_passed=all(v.passed for v in verdicts),
+            max_error_rate=self.config.max_error_rate,
+            passed=not reasons,
+            reasons=reasons,
         )
 
     def _close_timeline(self, t: float, users: int, workers: int) -> None:

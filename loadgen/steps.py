@@ -34,6 +34,7 @@ from runner import (
     parse_noise,
     placeholders,
     render_assertions,
+    status_matches,
 )
 
 # Marks a Locust error entry as a step that was not sent (see loadgen.protocol.SkippedEntry).
@@ -60,6 +61,8 @@ class CompiledStep:
     noise: Noise
     observe: bool
     status_asserted: bool
+    status_only: bool
+    accepted: frozenset[int] | None
     needs: frozenset[str]
     templated_assertions: bool
     fixed: PreparedStep | None = None
@@ -85,11 +88,19 @@ class CompiledStep:
             # every replay. This is most of what separates us from a bare Locust user.
             built = authorize(build_request(step.request, {}, base_url), auth)
             fixed = PreparedStep(built, step.assertions)
+        status_only = (
+            bool(step.assertions)
+            and all(isinstance(a, StatusCodeAssertion) for a in step.assertions)
+            and not step.extract
+        )
         return cls(
             step=step,
             noise=parse_noise(step.noise),
             observe=bool(step.assertions or step.extract),
             status_asserted=any(isinstance(a, StatusCodeAssertion) for a in step.assertions),
+            # Judged on the status alone: no headers or body to hand to the assertions.
+            status_only=status_only,
+            accepted=accepted_statuses(step.assertions) if status_only else None,
             needs=frozenset(placeholders(request) | placeholders(expected)),
             templated_assertions=templated_assertions,
             fixed=fixed,
@@ -211,6 +222,14 @@ def authorize(request: OutgoingRequest, auth: AnyAuth | None) -> OutgoingRequest
         missing = [(k, v) for k, v in query.items() if k.lower() not in present]
         request = replace(request, url=add_query(request.url, missing))
     return request
+
+
+def accepted_statuses(assertions: Sequence[AnyAssertion]) -> frozenset[int]:
+    """The statuses that pass every status assertion in ``assertions``."""
+    checks = [a for a in assertions if isinstance(a, StatusCodeAssertion)]
+    return frozenset(
+        code for code in range(100, 600) if all(status_matches(code, a.expected) for a in checks)
+    )
 
 
 def host_of(url: str) -> str:

@@ -34,6 +34,8 @@ from loadgen.steps import (
 from runner import AnyAuth, HostPolicy, Masker, ObservedResponse, secrets_of
 
 USER_CLASS_NAME = "SuiteUser"
+# What a step that asserts nothing about the status accepts, as in Replay.judge.
+ANY_SUCCESS = frozenset(range(100, 400))
 
 
 class HostGate:
@@ -110,7 +112,8 @@ def build_user_class(config: LoadConfig) -> type[FastHttpUser]:
             # success when the step asserts nothing about it, as in Replay.judge.
             # (Locust itself sets them per instance; mypy sees class variables.)
             agent.redirect_response_codes = frozenset()  # type: ignore[misc]
-            agent.valid_response_codes = frozenset(range(100, 400))  # type: ignore[misc]
+            agent.valid_response_codes = ANY_SUCCESS  # type: ignore[misc]
+            self.agent = agent
 
         @task
         def replay(self) -> None:
@@ -136,9 +139,11 @@ def build_user_class(config: LoadConfig) -> type[FastHttpUser]:
                 replay.missed(step, index)
                 record_skip(self.environment, step, refusal)
                 return
-            if step.fixed is not None and not step.observe:
+            if step.fixed is not None and (not step.observe or step.accepted is not None):
                 # A constant request with nothing to judge but its status: exactly what a
-                # bare Locust user does, so no per-response work of ours at all.
+                # bare Locust user does (the agent judges the status against the codes it
+                # accepts, a failure reads "HTTP 503"), so no per-response work of ours.
+                self.agent.valid_response_codes = step.accepted or ANY_SUCCESS  # type: ignore[misc]
                 self.client.request(
                     request.method,
                     request.url,
@@ -147,6 +152,7 @@ def build_user_class(config: LoadConfig) -> type[FastHttpUser]:
                     headers=request.headers or None,
                 )
                 return
+            self.agent.valid_response_codes = ANY_SUCCESS  # type: ignore[misc]
             with self.client.request(
                 request.method,
                 request.url,
@@ -179,12 +185,17 @@ def build_user_class(config: LoadConfig) -> type[FastHttpUser]:
                 else:
                     response.success()
                 return
-            observed = ObservedResponse(
-                status=status,
-                headers=lower_headers(response),
-                body=response.content or b"",
-                elapsed_ms=float(response.request_meta["response_time"]),
-            )
+            if step.status_only:
+                # The common "expect 200" step: copying headers and body would cost more
+                # than the judging.
+                observed = ObservedResponse(status=status, headers={}, body=b"", elapsed_ms=0.0)
+            else:
+                observed = ObservedResponse(
+                    status=status,
+                    headers=lower_headers(response),
+                    body=response.content or b"",
+                    elapsed_ms=float(response.request_meta["response_time"]),
+                )
             why = replay.judge(index, step, prepared, observed)
             if why is None:
                 response.success()

@@ -83,15 +83,13 @@ def worker(
 
 
 @app.command("loadgen-worker")
-def loadgen_worker(
-    master: Annotated[str, typer.Option(help="Host of the Locust master (a load test's driver).")],
-    master_port: Annotated[int, typer.Option(min=1, max=65535)] = 5557,
-) -> None:
-    """A Locust worker carrying virtual users for load tests run by a master elsewhere
-    (GAUNTLET_LOAD_WORKERS > 0). Serves one load test, then exits (restart it)."""
+def loadgen_worker() -> None:
+    """A long-lived Locust worker for distributed load tests (GAUNTLET_LOAD_DISTRIBUTED):
+    waits in Redis (GAUNTLET_REDIS_URL) for a load test that wants it, joins that test's
+    master, and goes back to waiting when the test ends. Stops on SIGTERM or SIGINT."""
     from loadgen.worker import run_worker
 
-    raise typer.Exit(run_worker(master, master_port))
+    raise typer.Exit(run_worker())
 
 
 def _parse_scopes(text: str) -> list[str]:

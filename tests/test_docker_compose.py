@@ -132,3 +132,17 @@ def test_dockerfile_copies_every_package_the_project_installs() -> None:
     # The dependency layer installs empty stand-ins for the same packages.
     assert placeholder_loop is not None
     assert set(placeholder_loop.group(1).split()) == packages
+
+
+def test_loadgen_workers_find_their_master_through_redis_not_a_shared_name(
+    compose: dict[str, Any],
+) -> None:
+    # A name like `worker` resolves to any worker replica, and only one runs a given
+    # load test's master: the loadgen workers must learn each master's own address.
+    worker = service(compose, "worker")["environment"]
+    loadgen = service(compose, "loadgen-worker")
+
+    assert worker["GAUNTLET_LOAD_DISTRIBUTED"] == "true"
+    assert worker["GAUNTLET_LOAD_MASTER_BIND_HOST"] == "0.0.0.0"
+    assert loadgen["command"] == ["gauntlet", "loadgen-worker"]
+    assert loadgen["depends_on"]["redis"]["condition"] == "service_healthy"

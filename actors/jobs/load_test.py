@@ -2,9 +2,11 @@
 ``load.stats`` events and its final report is kept.
 
 Locust patches the standard library with gevent when imported, so it never runs in a
-worker: ``loadgen.process.LoadDriver`` starts it as a separate process and reads one JSON
-line per second. A stop reaches the driver as SIGTERM within the lease keeper's poll
-(0.25 s); the driver then writes its report from the stats so far.
+worker: ``loadgen.process.LoadDriver`` starts it as a separate process (which dies with
+this one) and reads one JSON line per second. The driver masters one local Locust worker
+per core by default, or remote loadgen workers in distributed mode (see
+docs/architecture.md). A stop reaches the driver as SIGTERM within the lease keeper's
+poll (0.25 s); the driver then writes its report from the stats so far.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import time
 from actors.engine import JobExecution, Outcome
 from actors.jobs.suites import load_inputs
 from core.jobs import LoadTestParams, LoadTestSummary
-from loadgen.config import LoadConfig
+from core.settings import Settings
+from loadgen.config import LoadConfig, Rendezvous, cores
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
 from runner import DEFAULT_DENIED
@@ -50,14 +53,40 @@ def _config(execution: JobExecution[LoadTestParams]) -> LoadConfig | str:
         profile=params.profile,
         spawn_rate=params.spawn_rate,
         thresholds=params.thresholds,
+        max_error_rate=(
+            settings.load_max_error_rate if params.max_error_rate is None else params.max_error_rate
+        ),
         auth=inputs.auth,
         variables=params.variables,
         allowed_hosts=list(settings.allowed_target_hosts),
         denied_hosts=list(denied) if denied is not None else list(DEFAULT_DENIED),
-        expect_workers=settings.load_workers,
-        master_bind_host=settings.load_master_bind_host,
-        master_bind_port=settings.load_master_port,
+        workers=_workers(params, settings),
+        remote=_rendezvous(params, settings),
+        workers_timeout_s=settings.load_workers_timeout_seconds,
         request_timeout_s=settings.target_read_timeout_seconds,
+    )
+
+
+def _workers(params: LoadTestParams, settings: Settings) -> int:
+    """How many Locust workers: the test's own choice, else the setting; in local mode
+    "auto" (0) is one per core, and never more workers than users."""
+    wanted = params.workers or settings.load_workers
+    if settings.load_distributed:
+        return wanted  # 0: every idle loadgen worker, counted by the driver
+    wanted = wanted or min(cores(), settings.load_max_workers)
+    return min(wanted, params.virtual_users)
+
+
+def _rendezvous(params: LoadTestParams, settings: Settings) -> Rendezvous | None:
+    if not settings.load_distributed or not settings.redis_url:
+        return None
+    return Rendezvous(
+        redis_url=settings.redis_url,
+        namespace=settings.redis_namespace,
+        bind_host=settings.load_master_bind_host,
+        advertise_host=settings.load_master_advertise_host,
+        port=settings.load_master_port,
+        label=params.load_test_id,
     )
 
 
@@ -124,12 +153,10 @@ def load_test_job(execution: JobExecution[LoadTestParams]) -> Outcome:
         thresholds_passed=report.thresholds_passed,
         stopped_early=report.stopped_early,
     )
-    crossed = [v for v in report.thresholds if not v.passed]
     outcome = Outcome("COMPLETED", summary)
     if execution.should_stop():
         outcome = Outcome("STOPPED", summary)
-    elif crossed:
-        names = ", ".join(f"{v.metric} {v.op} {v.value:g}" for v in crossed)
-        outcome = Outcome("FAILED", summary, f"{len(crossed)} threshold(s) crossed: {names}")
+    elif not report.passed:
+        outcome = Outcome("FAILED", summary, "; ".join(report.reasons) or "the load test failed")
     _record(execution, outcome.status, report_json=report.model_dump_json(), error=outcome.error)
     return outcome

@@ -86,3 +86,7 @@ class LoadTestParams(JobParams):
     thresholds: list[Threshold] = Field(default_factory=list)
     test_suite_ids: list[str] | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    workers: int | None = Field(default=None, description="None: GAUNTLET_LOAD_WORKERS.")
+    max_error_rate: float | None = Field(
+        default=None, description="None: GAUNTLET_LOAD_MAX_ERROR_RATE."
+    )

@@ -26,6 +26,21 @@ class LoadTestCreate(RequestModel):
     )
     test_suite_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000)
     variables: dict[str, Any] | None = None
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Locust worker processes carrying the users; at most "
+        "GAUNTLET_LOAD_MAX_WORKERS (64). Default GAUNTLET_LOAD_WORKERS: one per core of the "
+        "job worker's machine, or, in distributed mode, every idle loadgen worker.",
+    )
+    max_error_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="The load test ends FAILED when more than this fraction of its requests "
+        "failed, thresholds or not (1: never). Default GAUNTLET_LOAD_MAX_ERROR_RATE (0.5).",
+    )
 
     _base_url = field_validator("base_url")(check_base_url)
 

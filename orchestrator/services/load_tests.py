@@ -37,6 +37,10 @@ def create(
             f"at most {settings.max_load_duration_seconds} s (GAUNTLET_MAX_LOAD_DURATION_SECONDS)",
             field="duration_secs",
         )
+    if body.workers is not None and body.workers > settings.load_max_workers:
+        raise ValidationFailed(
+            f"at most {settings.load_max_workers} (GAUNTLET_LOAD_MAX_WORKERS)", field="workers"
+        )
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
     suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "replay")
@@ -53,6 +57,8 @@ def create(
         thresholds=body.thresholds,
         test_suite_ids=body.test_suite_ids,
         variables=body.variables or {},
+        workers=body.workers,
+        max_error_rate=body.max_error_rate,
     )
     load_test.params_json = params.model_dump_json(exclude={"load_test_id"})
     job = submit(

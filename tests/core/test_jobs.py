@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from pydantic import ValidationError
 
@@ -19,8 +16,6 @@ from core.jobs import (
     RunParams,
     Threshold,
 )
-from core.settings import Settings
-from loadgen.config import DEFAULT_MASTER_PORT
 
 
 def test_every_kind_runs_somewhere() -> None:
@@ -66,23 +61,3 @@ def test_parameters_missing_a_required_field_do_not_parse() -> None:
 def test_an_error_rate_threshold_is_a_fraction() -> None:
     with pytest.raises(ValidationError, match="fraction"):
         Threshold(metric="error_rate", value=5)
-
-
-def test_the_default_master_port_is_locusts_own() -> None:
-    # Retyped in core (it cannot import loadgen) and in loadgen (importing Locust patches
-    # the standard library): Locust, in a process of its own, says what it is.
-    locust_default = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from locust.argument_parser import get_parser;"
-            "print(get_parser(default_config_files=[]).get_default('master_port'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
-
-    assert Settings.model_fields["load_master_port"].default == DEFAULT_MASTER_PORT
-    assert str(DEFAULT_MASTER_PORT) == locust_default

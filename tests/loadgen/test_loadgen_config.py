@@ -31,7 +31,8 @@ def error_fields(**overrides: Any) -> list[str]:
 def test_a_valid_config_keeps_its_defaults() -> None:
     config = load_config(URL + "/")
     assert config.base_url == URL  # a trailing slash would double the steps' leading one
-    assert config.expect_workers == 0 and config.master_port == 5557
+    assert config.workers == 0 and config.remote is None and not config.distributed
+    assert config.max_error_rate == 0.5
     assert config.stats_interval_s == 1.0 and config.spawn_rate is None
     assert config.allowed_hosts == ["*"] and "169.254.169.254" in config.denied_hosts
 
@@ -54,7 +55,9 @@ def test_a_valid_config_keeps_its_defaults() -> None:
         ({"thresholds": [{"metric": "error_rate", "value": 5}]}, "thresholds.0"),
         ({"auth": {"type": "bearer"}}, "auth.bearer.token"),
         ({"auth": {"type": "kerberos"}}, "auth"),
-        ({"master_bind_port": 70000}, "master_bind_port"),
+        ({"workers": -1}, "workers"),
+        ({"max_error_rate": 1.5}, "max_error_rate"),
+        ({"remote": {"redis_url": "redis://x", "port": 70000}}, "remote.port"),
         ({"user_count": 3}, "user_count"),
     ],
 )
@@ -110,6 +113,26 @@ def test_every_line_round_trips_through_json(line: StatsLine | ReportLine | Erro
 def test_a_line_that_is_not_protocol_is_rejected() -> None:
     with pytest.raises(ValidationError):
         parse_line('{"type": "gossip"}')
+
+
+def test_workers_get_what_their_users_need_and_nothing_more() -> None:
+    config = load_config(
+        URL,
+        auth={"type": "bearer", "token": "t0ken"},
+        thresholds=[{"metric": "p95_ms", "value": 300}],
+        workers=3,
+        remote={"redis_url": "redis://:redis-password@redis:6379/0"},
+    )
+    sent = config.for_workers()
+    assert sent.auth == config.auth and sent.suites == config.suites  # users need them
+    assert sent.thresholds == [] and sent.remote is None and sent.workers == 0
+    assert "redis-password" not in sent.model_dump_json()
+
+
+def test_more_than_one_worker_or_remote_ones_make_a_distributed_test() -> None:
+    assert not load_config(URL, workers=1).distributed
+    assert load_config(URL, workers=2).distributed
+    assert load_config(URL, remote={"redis_url": "redis://r"}).distributed
 
 
 def test_the_suite_factory_is_valid() -> None:

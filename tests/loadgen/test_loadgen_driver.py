@@ -16,6 +16,7 @@ import pytest
 from loadgen.config import ErrorLine, LoadConfig, LoadReport, ReportLine, StatsLine
 from loadgen.process import LoadDriver, LoadDriverError
 from tests.loadgen.factories import load_config, pets_suite, slow_suite, wrong_expectation_suite
+from tests.support.live_server import free_port
 from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
@@ -96,6 +97,36 @@ def test_failed_assertions_and_error_statuses_count_as_locust_failures(
     assert messages["/status/500"] == ("HTTP 500", report.endpoints[1].failures)
     assert "$.ok" in messages["/health"][0]
     assert messages["/health"][1] == report.endpoints[0].failures
+
+
+def test_a_target_that_is_down_fails_the_test_and_the_report_says_why() -> None:
+    config = load_config(f"http://127.0.0.1:{free_port()}", virtual_users=2, duration_secs=2)
+    _, report, _ = run(config)
+    assert report.totals.requests > 0 and report.totals.error_rate == 1.0
+    assert not report.passed and report.thresholds == [] and report.max_error_rate == 0.5
+    assert report.reasons[0].startswith(f"{report.totals.requests} of {report.totals.requests}")
+    assert "ConnectionRefusedError" in report.reasons[0]
+
+
+def test_a_status_assertion_decides_what_counts_as_a_failure(target: PetsTarget) -> None:
+    def suite(path: str, expected: object) -> dict[str, object]:
+        step = {"name": path, "request": {"path": path}}
+        step["assertions"] = [{"type": "status_code", "expected": expected}]
+        return {"name": path, "steps": [step]}
+
+    config = load_config(
+        target.url,
+        suites=[suite("/status/503", "5xx"), suite("/status/500", 200), suite("/health", [200])],
+        virtual_users=3,
+        duration_secs=2,
+        max_error_rate=1,
+    )
+    _, report, _ = run(config)
+    by_name = {e.name: e for e in report.endpoints}
+    assert by_name["/status/503"].requests > 0 and by_name["/status/503"].failures == 0
+    assert by_name["/health"].requests > 0 and by_name["/health"].failures == 0
+    assert by_name["/status/500"].failures == by_name["/status/500"].requests > 0
+    assert {(e.name, e.message) for e in report.errors} == {("/status/500", "HTTP 500")}
 
 
 def test_a_ramp_adds_users_over_time(target: PetsTarget) -> None:
@@ -219,7 +250,8 @@ def test_the_parent_side_never_imports_locust_or_gevent() -> None:
         """
         import sys
         import loadgen.process, loadgen.config, loadgen.worker, loadgen.report
-        import loadgen.profiles, loadgen.steps, loadgen.sampler
+        import loadgen.profiles, loadgen.steps, loadgen.sampler, loadgen.rendezvous
+        import loadgen.lifeline
         heavy = sorted(m for m in ("gevent", "locust", "dramatiq") if m in sys.modules)
         print(",".join(heavy))
         """

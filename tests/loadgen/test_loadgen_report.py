@@ -11,8 +11,15 @@ from typing import Any
 
 import pytest
 
-from loadgen.config import EndpointStats, Threshold
-from loadgen.report import Sample, endpoint_stats, evaluate_thresholds, percentile, time_point
+from loadgen.config import EndpointStats, Threshold, ThresholdVerdict
+from loadgen.report import (
+    Sample,
+    endpoint_stats,
+    evaluate_thresholds,
+    percentile,
+    time_point,
+    verdict_reasons,
+)
 from loadgen.sampler import Sampler, error_text
 from runner import Masker
 from tests.loadgen.factories import load_config
@@ -178,3 +185,49 @@ def test_the_report_adds_up_and_keeps_late_figures() -> None:
         ("/x", "template error: unknown", 4)
     ]
     assert report.thresholds_passed and report.thresholds[0].actual == pytest.approx(1 / 3)
+
+
+def _totals(requests: int, failures: int) -> EndpointStats:
+    rate = failures / requests if requests else 0.0
+    return EndpointStats(
+        method="ALL", name="*", requests=requests, failures=failures, error_rate=rate
+    )
+
+
+@pytest.mark.parametrize(
+    ("requests", "failures", "allowed", "failed"),
+    [
+        (100, 100, 0.5, True),
+        (100, 51, 0.5, True),
+        (100, 50, 0.5, False),
+        (100, 1, 0.0, True),
+        (100, 100, 1.0, False),
+    ],
+)
+def test_an_error_rate_above_the_allowed_one_fails_the_test(
+    requests: int, failures: int, allowed: float, failed: bool
+) -> None:
+    reasons = verdict_reasons(
+        _totals(requests, failures), [], allowed, stopped_early=False, top_error="HTTP 503"
+    )
+    assert bool(reasons) is failed
+    if failed:
+        assert f"{failures} of {requests} requests failed" in reasons[0]
+        assert "HTTP 503" in reasons[0] and "max_error_rate" in reasons[0]
+
+
+def test_a_test_that_completed_no_request_fails_unless_it_was_stopped() -> None:
+    assert verdict_reasons(_totals(0, 0), [], 0.5, stopped_early=False) == [
+        "no request completed during the load test"
+    ]
+    assert verdict_reasons(_totals(0, 0), [], 0.5, stopped_early=True) == []
+
+
+def test_crossed_thresholds_and_notes_are_reasons_too() -> None:
+    verdict = ThresholdVerdict(
+        metric="p95_ms", op="lte", value=300, endpoint="GET /pets", actual=512, passed=False
+    )
+    reasons = verdict_reasons(
+        _totals(10, 0), [verdict], 0.5, stopped_early=False, notes=["every worker left"]
+    )
+    assert reasons == ["every worker left", "threshold p95_ms lte 300 on GET /pets crossed: 512"]

@@ -162,3 +162,25 @@ def test_distinct_failure_messages_per_endpoint_are_capped() -> None:
     seen = {labels.label("GET", "/x", f"got {n}") for n in range(10)}
     assert seen == {"got 0", "got 1", "other failures (too many distinct messages to list)"}
     assert labels.label("GET", "/y", "got 5") == "got 5"
+
+
+def test_status_only_steps_know_the_statuses_they_accept() -> None:
+    from loadgen.steps import CompiledStep, accepted_statuses
+    from runner import Step
+
+    def step(*assertions: dict[str, object], **extra: object) -> CompiledStep:
+        body = {"name": "s", "request": {"path": "/x"}, "assertions": list(assertions), **extra}
+        return CompiledStep.of(Step.model_validate(body), "http://127.0.0.1:1", None)
+
+    assert step({"type": "status_code", "expected": 201}).accepted == frozenset({201})
+    assert step({"type": "status_code", "expected": ["2xx", 404]}).accepted == frozenset(
+        [*range(200, 300), 404]
+    )
+    judged = step(
+        {"type": "status_code", "expected": 200},
+        {"type": "json_path", "path": "$.a", "op": "exists"},
+    )
+    assert judged.accepted is None and not judged.status_only
+    extracting = step({"type": "status_code", "expected": 200}, extract={"a": "$.a"})
+    assert extracting.accepted is None
+    assert accepted_statuses([]) == frozenset(range(100, 600))

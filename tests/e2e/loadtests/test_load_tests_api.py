@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.factories import create_app_with_suites, crud_suite, health_suite
 from tests.support.jobs import read_events, wait_for_job
+from tests.support.live_server import free_port
 from tests.support.pets_target import PetsTarget
 
 pytestmark = pytest.mark.slow
@@ -64,6 +65,37 @@ def test_crossed_threshold_fails_the_job(client: httpx.Client, target: PetsTarge
     assert report["thresholds_passed"] is False and report["thresholds"][0]["passed"] is False
 
 
+def test_a_load_test_against_a_target_that_is_down_fails_and_says_why(
+    client: httpx.Client,
+) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    app_id, _ = create_app_with_suites(client, down, health_suite())
+    accepted = start(client, app_id, duration_secs=2)
+    job = wait_for_job(client, accepted["job_id"])
+    assert job["job_status"] == "FAILED"
+    assert "requests failed" in job["error"] and "max_error_rate" in job["error"]
+    report = client.get(f"/apps/{app_id}/load-tests/{accepted['load_test_id']}").json()["data"][
+        "report"
+    ]
+    assert report["passed"] is False and report["thresholds"] == []
+    assert report["reasons"] == [job["error"]]
+
+
+def test_max_error_rate_one_lets_a_failing_load_test_complete(client: httpx.Client) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    app_id, _ = create_app_with_suites(client, down, health_suite())
+    accepted = start(client, app_id, duration_secs=1, max_error_rate=1)
+    assert wait_for_job(client, accepted["job_id"])["job_status"] == "COMPLETED"
+
+
+def test_workers_asked_for_carry_the_users(client: httpx.Client, target: PetsTarget) -> None:
+    app_id, _ = create_app_with_suites(client, target.url, health_suite())
+    accepted = start(client, app_id, virtual_users=3, duration_secs=2, workers=3)
+    assert wait_for_job(client, accepted["job_id"])["job_status"] == "COMPLETED"
+    load = client.get(f"/apps/{app_id}/load-tests/{accepted['load_test_id']}").json()["data"]
+    assert load["report"]["workers"] == 3 and load["params"]["workers"] == 3
+
+
 def test_stop_ends_the_load_within_two_seconds_keeping_stats(
     client: httpx.Client, target: PetsTarget
 ) -> None:
@@ -95,6 +127,9 @@ def test_stop_ends_the_load_within_two_seconds_keeping_stats(
         ({"spawn_rate": 0}, "spawn_rate"),
         ({"thresholds": [{"metric": "vibes", "value": 1}]}, "thresholds[0].metric"),
         ({"base_url": "ftp://x"}, "base_url"),
+        ({"workers": 0}, "workers"),
+        ({"workers": 65}, "workers"),
+        ({"max_error_rate": 1.01}, "max_error_rate"),
     ],
 )
 def test_bad_load_test_is_400_and_starts_nothing(
@@ -132,9 +167,10 @@ def test_a_driver_that_dies_fails_the_job_with_a_reason(
         for line in response.iter_lines():
             if '"load.stats"' in line:
                 break
+    # Direct children only: a driver's local workers are forks with the same command line.
     drivers = [
         p
-        for p in psutil.Process(os.getpid()).children(recursive=True)
+        for p in psutil.Process(os.getpid()).children()
         if "loadgen.driver" in " ".join(p.cmdline())
     ]
     assert len(drivers) == 1

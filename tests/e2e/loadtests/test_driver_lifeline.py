@@ -1,0 +1,95 @@
+"""The process that runs a load test's job is SIGKILLed mid-test (an OOM kill, a lost
+container): its load driver and the driver's Locust workers die with it, and nothing
+holding the app's credentials is left on disk."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from stat import S_ISREG
+
+import psutil
+import pytest
+
+from tests.e2e.loadtests.processes import Processes
+from tests.support.factories import create_app_with_suites, health_suite
+from tests.support.pets_target import PetsTarget
+
+pytestmark = pytest.mark.slow
+SECRET = "s3cret-bearer-d0-not-leave"
+
+
+@pytest.fixture
+def gauntlet(tmp_path: Path) -> Iterator[Processes]:
+    processes = Processes(tmp_path)
+    yield processes
+    processes.stop()
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def files_holding(secret: bytes, roots: list[Path], since: float, skip: Path) -> list[Path]:
+    """Regular files under ``roots`` changed since ``since`` whose bytes hold ``secret``.
+    Other processes create and remove files there meanwhile: what vanishes is skipped."""
+    found = []
+    for root in roots:
+        for folder, _dirs, names in os.walk(root):  # os.walk ignores vanished folders
+            if Path(folder) == skip or skip in Path(folder).parents:
+                continue
+            for name in names:
+                path = Path(folder) / name
+                try:
+                    stat = path.lstat()
+                    if not S_ISREG(stat.st_mode) or stat.st_mtime < since:
+                        continue
+                    if stat.st_size <= 64 * 1_048_576 and secret in path.read_bytes():
+                        found.append(path)
+                except OSError:
+                    continue
+    return found
+
+
+def test_sigkill_of_the_job_process_leaves_no_driver_and_no_credentials(
+    gauntlet: Processes, target: PetsTarget, tmp_path: Path
+) -> None:
+    began = time.time() - 1
+    key = gauntlet.create_key()
+    serve = gauntlet.serve("serve")
+    with gauntlet.client(key) as client:
+        app_id, _ = create_app_with_suites(
+            client, target.url, health_suite(), auth={"type": "bearer", "token": SECRET}
+        )
+        accepted = client.post(
+            f"/apps/{app_id}/load-tests",
+            json={"virtual_users": 2, "duration_secs": 120, "workers": 2},
+        ).json()["data"]
+        with client.stream("GET", f"/jobs/{accepted['job_id']}/events") as response:
+            for line in response.iter_lines():
+                if '"load.stats"' in line:
+                    break
+    load_processes = psutil.Process(serve.pid).children(recursive=True)
+    commands = [" ".join(p.cmdline()) for p in load_processes]
+    assert sum("loadgen.driver" in c for c in commands) == 3, commands  # driver + 2 forks
+
+    serve.kill()
+
+    deadline = time.monotonic() + 15
+    while not all(gone(p) for p in load_processes):
+        assert time.monotonic() < deadline, [p for p in load_processes if not gone(p)]
+        time.sleep(0.05)
+    hits = target.hits()
+    time.sleep(1)
+    assert target.hits() == hits  # nobody is sending load any more
+    data_dir = tmp_path / "data"  # the app's own record lives in its database, rightly
+    roots = [Path(tempfile.gettempdir()), Path("/dev/shm")]
+    if Path(tempfile.gettempdir()) not in tmp_path.parents:
+        roots.append(tmp_path)
+    assert files_holding(SECRET.encode(), roots, began, skip=data_dir) == []
