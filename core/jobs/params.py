@@ -30,6 +30,9 @@ class RunParams(JobParams):
     base_url: str
     test_suite_ids: list[str] | None = Field(default=None, description="None: every suite.")
     variables: dict[str, Any] = Field(default_factory=dict)
+    labels: list[str] | None = Field(
+        default=None, description="The labels that chose test_suite_ids (kept for the record)."
+    )
 
 
 class ValidateParams(JobParams):
@@ -86,3 +89,6 @@ class LoadTestParams(JobParams):
     thresholds: list[Threshold] = Field(default_factory=list)
     test_suite_ids: list[str] | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    labels: list[str] | None = Field(
+        default=None, description="The labels that chose test_suite_ids (kept for the record)."
+    )
