@@ -23,6 +23,7 @@ from orchestrator.api import (
     normalize,
     ops,
     runs,
+    suite_sync,
     suites,
 )
 from orchestrator.envelope import install_error_handlers
@@ -37,6 +38,7 @@ API_ROUTERS = (
     runs.router,
     normalize.router,
     load_tests.router,
+    suite_sync.router,
     suites.router,
     jobs.router,
     events.router,
