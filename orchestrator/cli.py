@@ -1,4 +1,7 @@
-"""The ``gauntlet`` command line."""
+"""The ``gauntlet`` command line: the server's commands (serve, api, worker, keys, which
+use the installation's settings and database) and the client's (run, validate, load,
+jobs, suites, import, generate: see :mod:`orchestrator.client`), which talk to a server
+over HTTP with an API key and never touch a database."""
 
 from __future__ import annotations
 
@@ -9,19 +12,41 @@ import typer
 from core.errors import GauntletError
 from core.settings import get_settings
 from orchestrator.auth.principal import SCOPES
-from orchestrator.cli_suites import generate, suites_app
+from orchestrator.client import register_client_commands
+from orchestrator.client.help import tidy_help
+from orchestrator.client.http import client_version
 from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.logging import configure_logging
+
+SERVER_PANEL = "Server (run Gauntlet; uses its settings and database)"
 
 app = typer.Typer(
     help="Gauntlet: API test suites and load tests, as jobs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
 )
 keys_app = typer.Typer(help="Manage API keys (no key needed here).", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-app.add_typer(suites_app, name="suites")
-app.command("generate")(generate)
+app.add_typer(keys_app, name="keys", rich_help_panel=SERVER_PANEL)
+register_client_commands(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gauntlet {client_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Gauntlet: API test suites and load tests, as jobs."""
+
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="TCP port.")]
@@ -44,19 +69,19 @@ def _serve(host: str, port: int, *, embedded_workers: bool) -> None:
     uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Everything in one process: API and worker threads (embedded by default)."""
     _serve(host, port, embedded_workers=True)
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """The API only; jobs run on `gauntlet worker` processes (scaled deployment)."""
     _serve(host, port, embedded_workers=False)
 
 
-@app.command()
+@app.command(rich_help_panel=SERVER_PANEL)
 def worker(
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     threads: Annotated[
@@ -76,7 +101,7 @@ def worker(
     raise typer.Exit(code)
 
 
-@app.command("loadgen-worker")
+@app.command("loadgen-worker", rich_help_panel=SERVER_PANEL)
 def loadgen_worker(
     master: Annotated[str, typer.Option(help="Host of the Locust master (a load test's driver).")],
     master_port: Annotated[int, typer.Option(min=1, max=65535)] = 5557,
@@ -127,26 +152,48 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
     """List active keys of every organization (hints only)."""
+    from orchestrator.client import tables
     from orchestrator.runtime import build_runtime
     from orchestrator.services import keys as key_service
     from storage.db import session_scope
 
     runtime = build_runtime(get_settings())
+    rows = []
     with session_scope(runtime.engine) as session:
         offset = 0
         while True:
             page = key_service.page(session, None, offset, 100)
-            for row in page.items:
-                expires = int(row.expires_at) if row.expires_at else "never"
-                typer.echo(
-                    f"{row.id}\t{row.org_id}\t{row.name}\t{row.scopes}\t{row.hint}\texpires={expires}"
-                )
+            rows += [
+                {
+                    "id": row.id,
+                    "org_id": row.org_id,
+                    "name": row.name,
+                    "scopes": row.scopes,
+                    "hint": row.hint,
+                    "expires_at": int(row.expires_at) if row.expires_at else None,
+                }
+                for row in page.items
+            ]
             if not page.has_next:
                 break
             offset += 100
     runtime.close()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    tables.echo(
+        ["ID", "ORGANIZATION", "NAME", "SCOPES", "HINT", "EXPIRES"],
+        [
+            [r["id"], r["org_id"], r["name"], r["scopes"], r["hint"], r["expires_at"] or "never"]
+            for r in rows
+        ],
+    )
 
 
 @keys_app.command("revoke")
@@ -165,6 +212,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_..
     finally:
         runtime.close()
     typer.echo(f"revoked {key_id}")
+
+
+tidy_help(app)
 
 
 def main() -> None:
