@@ -129,7 +129,7 @@ def _finished(api: Api, app: str, job: dict[str, Any], out: Path | None) -> Exit
     if out is not None and kept:
         from orchestrator.client.suites_cmd import pull_suites
 
-        for path in pull_suites(api, app, out, only=set(kept)):
+        for path, _ in pull_suites(api, app, out, only=set(kept)):
             typer.echo(path)
     return exit_for(job)
 

@@ -12,6 +12,7 @@ field is listed and nothing is sent.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,8 +33,11 @@ Directory = Annotated[
 _SERVER_FIELDS = ("id", "app_id", "version", "step_count", "created_at", "updated_at")
 
 
-def pull_suites(api: Api, app: str, directory: Path, only: set[str] | None = None) -> list[Path]:
-    """Write the app's suites (those in ``only`` when given) into ``directory``."""
+def pull_suites(
+    api: Api, app: str, directory: Path, only: set[str] | None = None
+) -> list[tuple[Path, str]]:
+    """Write the app's suites (those in ``only`` when given) into ``directory``; each
+    file with the name of the suite in it."""
     from orchestrator.services.suite_files import write_suite_files
     from runner import Suite
 
@@ -47,9 +51,10 @@ def pull_suites(api: Api, app: str, directory: Path, only: set[str] | None = Non
             Suite.model_validate({k: v for k, v in public.items() if k not in _SERVER_FIELDS})
         )
     try:
-        return write_suite_files(suites, directory)
+        paths = write_suite_files(suites, directory)
     except OSError as exc:
         raise ClientError(f"{exc.filename or directory}: {exc.strerror or exc}") from None
+    return [(path, suite.name) for path, suite in zip(paths, suites, strict=True)]
 
 
 @suites_app.command("pull")
@@ -66,13 +71,20 @@ def pull(
 
     def body() -> Exit:
         with o.connect(server, key) as api:
-            written = pull_suites(api, app, directory)
-        for path in written:
+            pulled = pull_suites(api, app, directory)
+        for path, _ in pulled:
             typer.echo(path)
-        typer.echo(f"pulled {len(written)} suite(s) into {directory}", err=True)
+        typer.echo(f"pulled {len(pulled)} suite(s) into {directory}", err=True)
+        twins = sorted(name for name, n in Counter(name for _, name in pulled).items() if n > 1)
+        if twins:
+            typer.echo(
+                f"several suites are named {', '.join(map(repr, twins))}: push matches suites "
+                "by name, so rename all but one before pushing",
+                err=True,
+            )
         from orchestrator.services.suite_files import SUITE_FILE_SUFFIXES
 
-        names = {path.name for path in written}
+        names = {path.name for path, _ in pulled}
         others = sorted(
             p.name
             for p in directory.iterdir()

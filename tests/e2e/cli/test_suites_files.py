@@ -183,3 +183,15 @@ def test_push_maps_the_servers_field_errors_to_files(
     assert "error: nothing pushed: 400 VALIDATION_ERROR" in result.stderr
     assert "b.json: steps: 10001 steps exceed the maximum of 10000" in result.stderr
     assert len(http.get(f"/apps/{app}/test-suites").json()["data"]) == 1
+
+
+def test_pull_warns_about_suites_of_one_name(
+    cli: Cli, http: httpx.Client, target: PetsTarget
+) -> None:
+    app, _ = create_app_with_suites(http, target.url, health_suite("twin"), health_suite("twin"))
+
+    result = cli("suites", "pull", "twins", "--app", app)
+
+    assert_exit(result, 0)
+    assert sorted(p.name for p in (cli.cwd / "twins").iterdir()) == ["twin-2.yaml", "twin.yaml"]
+    assert "several suites are named 'twin': push matches suites by name" in result.stderr
