@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from orchestrator.client.errors import ClientError, Exit
-from orchestrator.client.http import STREAM_READ_TIMEOUT_S, Api
+from orchestrator.client.http import STREAM_READ_TIMEOUT_S, Api, RetryLater
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED"})
 # Dropped connections tolerated in a row before giving up, and the pause between tries.
@@ -69,14 +69,14 @@ def follow(
             dropped = 0
         except httpx.TimeoutException:
             continue  # the deadline check above decides
-        except (httpx.TransportError, ValueError) as exc:
+        except (httpx.TransportError, ValueError, RetryLater) as exc:
             dropped += 1
             if dropped > MAX_RECONNECTS:
                 raise ClientError(
                     f"lost the event stream of job {job_id} ({type(exc).__name__}); "
                     f"follow it with: gauntlet jobs events {job_id}"
                 ) from None
-            time.sleep(RECONNECT_PAUSE_S)
+            time.sleep(exc.seconds if isinstance(exc, RetryLater) else RECONNECT_PAUSE_S)
             continue
         job: dict[str, Any] = api.data("GET", f"/jobs/{job_id}")
         if job["job_status"] in TERMINAL:

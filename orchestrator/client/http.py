@@ -2,8 +2,10 @@
 
 Every error answer becomes a :class:`ClientError` that says what went wrong in the
 server's own words (code, message, each field at fault), and an unreachable server one
-that names the address tried. 429 and 503 answers are retried after their
-``Retry-After``, a few times, as the API asks of clients.
+that names the address tried. 429 answers are retried after their ``Retry-After``, a
+few times, as the API asks of clients; so are 503 answers to reads. A 503 to a write is
+not retried: the server may have done it (a job created, its event not stored), and
+doing it twice is worse than saying so.
 """
 
 from __future__ import annotations
@@ -116,7 +118,8 @@ class Api:
                 raise ClientError(
                     f"cannot reach the Gauntlet server at {self.server}: {_transport_reason(exc)}"
                 ) from None
-            if response.status_code in (429, 503) and attempt < RETRIES:
+            retry = response.status_code == 429 or (response.status_code == 503 and method == "GET")
+            if retry and attempt < RETRIES:
                 time.sleep(_retry_after(response))
                 continue
             break
@@ -168,10 +171,20 @@ class Api:
         exceptions, so a follower can resume."""
         timeout = httpx.Timeout(10.0, read=read_timeout)
         with self.http.stream("GET", path, params=params, timeout=timeout) as response:
+            if response.status_code in (429, 503):
+                raise RetryLater(_retry_after(response))
             if response.status_code != 200:
                 response.read()
                 raise api_error(response)
             yield response.iter_lines()
+
+
+class RetryLater(Exception):
+    """The server asked to come back in ``seconds`` (429 or 503 to a stream)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry in {seconds:g} s")
+        self.seconds = seconds
 
 
 def _retry_after(response: httpx.Response) -> float:
