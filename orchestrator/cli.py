@@ -69,19 +69,19 @@ def _serve(host: str, port: int, *, embedded_workers: bool) -> None:
     uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
 
 
-@app.command(rich_help_panel=SERVER_PANEL)
+@app.command()
 def serve(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Everything in one process: API and worker threads (embedded by default)."""
     _serve(host, port, embedded_workers=True)
 
 
-@app.command(rich_help_panel=SERVER_PANEL)
+@app.command()
 def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """The API only; jobs run on `gauntlet worker` processes (scaled deployment)."""
     _serve(host, port, embedded_workers=False)
 
 
-@app.command(rich_help_panel=SERVER_PANEL)
+@app.command()
 def worker(
     processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     threads: Annotated[
@@ -101,7 +101,7 @@ def worker(
     raise typer.Exit(code)
 
 
-@app.command("loadgen-worker", rich_help_panel=SERVER_PANEL)
+@app.command("loadgen-worker")
 def loadgen_worker(
     master: Annotated[str, typer.Option(help="Host of the Locust master (a load test's driver).")],
     master_port: Annotated[int, typer.Option(min=1, max=65535)] = 5557,
@@ -214,6 +214,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_..
     typer.echo(f"revoked {key_id}")
 
 
+# Commands without a panel of their own (serve, api, worker…) are the server's.
+for _command in app.registered_commands:
+    _command.rich_help_panel = _command.rich_help_panel or SERVER_PANEL
 tidy_help(app)
 
 

@@ -71,7 +71,7 @@ def choose(
 def document(body: bytes, chosen: ReportFormat, filename: str) -> Response:
     """A report document as the answer, with its media type and a file name to save as."""
     headers = {**VARY, "Content-Disposition": f'inline; filename="{filename}"'}
-    media = MEDIA_TYPES[chosen][0] if chosen != "json" else "application/json"
+    media = MEDIA_TYPES[chosen][0]
     if chosen == "html":
         headers["Content-Security-Policy"] = CSP
     return Response(body, media_type=media, headers=headers)

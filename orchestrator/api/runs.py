@@ -71,6 +71,9 @@ def list_runs(appId: str, principal: Reader, session: SessionDep, page: OffsetDe
 
 
 REPORT_CONTENT = {
+    "application/vnd.gauntlet.run-report+json": {
+        "schema": {"type": "object", "description": "The run report (run-report.schema.json)."}
+    },
     "application/xml": {"schema": {"type": "string", "description": "JUnit XML"}},
     "text/html": {"schema": {"type": "string", "description": "a self-contained page"}},
 }

@@ -29,7 +29,7 @@ def run_path(http: httpx.Client, target: PetsTarget) -> str:
         ("text/xml", "application/xml"),
         ("text/html", "text/html"),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
-        ("application/vnd.gauntlet.run-report+json", "application/json"),
+        ("application/vnd.gauntlet.run-report+json", "application/vnd.gauntlet.run-report+json"),
         ("application/json", "application/json"),
         ("*/*", "application/json"),
         ("application/json;q=0.5, application/xml", "application/xml"),
