@@ -25,6 +25,7 @@ from orchestrator.api import (
     normalize,
     ops,
     runs,
+    suite_sync,
     suites,
 )
 from orchestrator.auth import authorize
@@ -44,6 +45,7 @@ API_ROUTERS = (
     runs.router,
     normalize.router,
     load_tests.router,
+    suite_sync.router,
     suites.router,
     jobs.router,
     events.router,

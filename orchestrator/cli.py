@@ -1,4 +1,7 @@
-"""The ``gauntlet`` command line."""
+"""The ``gauntlet`` command line: the server's commands (serve, api, worker, keys, which
+use the installation's settings and database) and the client's (run, validate, load,
+jobs, suites, import, generate: see :mod:`orchestrator.client`), which talk to a server
+over HTTP with an API key and never touch a database."""
 
 from __future__ import annotations
 
@@ -10,24 +13,46 @@ from core.errors import GauntletError
 from core.settings import get_settings
 from orchestrator.auth import scopes as catalogue
 from orchestrator.cli_orgs import orgs_app, routes
-from orchestrator.cli_suites import generate, suites_app
+from orchestrator.client import register_client_commands
+from orchestrator.client.help import tidy_help
+from orchestrator.client.http import client_version
 from orchestrator.gc_tuning import tune_for_long_running
 from orchestrator.logging import configure_logging
 
 if TYPE_CHECKING:
     from orchestrator.schemas.keys import KeyStatus
 
+SERVER_PANEL = "Server (run Gauntlet; uses its settings and database)"
+
 app = typer.Typer(
     help="Gauntlet: API test suites and load tests, as jobs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
 )
 keys_app = typer.Typer(help="Manage API keys (no key needed here).", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-app.add_typer(suites_app, name="suites")
-app.add_typer(orgs_app, name="orgs")
-app.command("generate")(generate)
+app.add_typer(keys_app, name="keys", rich_help_panel=SERVER_PANEL)
+app.add_typer(orgs_app, name="orgs", rich_help_panel=SERVER_PANEL)
 app.command("routes")(routes)
+register_client_commands(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gauntlet {client_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Gauntlet: API test suites and load tests, as jobs."""
+
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 Port = Annotated[int, typer.Option(help="TCP port.")]
@@ -154,8 +179,10 @@ def keys_list(
     status: Annotated[
         str | None, typer.Option(help="Only keys of this status: active, revoked, expired.")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """List keys of every organization (hints only), with their status."""
+    from orchestrator.client import tables
     from orchestrator.runtime import build_runtime
     from orchestrator.services import keys as key_service
     from storage import keys as key_rows
@@ -165,23 +192,51 @@ def keys_list(
         _fail("--status must be active, revoked or expired")
     runtime = build_runtime(get_settings())
     now = runtime.clock.now()
+    rows = []
     with session_scope(runtime.engine) as session:
         offset = 0
         while True:
             page = key_service.page(
                 session, None, offset, 100, status=cast("KeyStatus | None", status), now=now
             )
-            for row in page.items:
-                expires = int(row.expires_at) if row.expires_at else "never"
-                used = int(row.last_used_at) if row.last_used_at else "never"
-                typer.echo(
-                    f"{row.id}\t{row.org_id}\t{row.name}\t{row.scopes}\t{row.hint}\t"
-                    f"{key_rows.status_of(row, now)}\texpires={expires}\tlast_used={used}"
-                )
+            rows += [
+                {
+                    "id": row.id,
+                    "org_id": row.org_id,
+                    "name": row.name,
+                    "scopes": row.scopes,
+                    "hint": row.hint,
+                    "status": key_rows.status_of(row, now),
+                    "expires_at": int(row.expires_at) if row.expires_at else None,
+                    "last_used_at": int(row.last_used_at) if row.last_used_at else None,
+                }
+                for row in page.items
+            ]
             if not page.has_next:
                 break
             offset += 100
     runtime.close()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    tables.echo(
+        ["ID", "ORGANIZATION", "NAME", "SCOPES", "HINT", "STATUS", "EXPIRES", "LAST USED"],
+        [
+            [
+                r["id"],
+                r["org_id"],
+                r["name"],
+                r["scopes"],
+                r["hint"],
+                r["status"],
+                r["expires_at"] or "never",
+                r["last_used_at"] or "never",
+            ]
+            for r in rows
+        ],
+    )
 
 
 @keys_app.command("revoke")
@@ -200,6 +255,12 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_..
     finally:
         runtime.close()
     typer.echo(f"revoked {key_id}")
+
+
+# Commands without a panel of their own (serve, api, worker…) are the server's.
+for _command in app.registered_commands:
+    _command.rich_help_panel = _command.rich_help_panel or SERVER_PANEL
+tidy_help(app)
 
 
 def main() -> None:

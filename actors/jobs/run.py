@@ -8,6 +8,7 @@ wrote, so nothing is counted twice.
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from threading import Lock
@@ -26,7 +27,7 @@ from core.jobs import (
     ValidationOutcome,
     ValidationSummary,
 )
-from runner import StepResult, SuiteResult, explain, run_suite
+from runner import AssertionResult, StepResult, SuiteResult, explain, run_suite
 from storage import job_states
 from storage import runs as run_rows
 from storage.db import session_scope
@@ -34,15 +35,43 @@ from storage.models import SuiteReport, TestRun
 
 # Serialises a suite's steps in one call (pydantic-core), not one model_dump per step.
 STEP_LIST = TypeAdapter(list[StepResult])
-# Failure reasons carried by one step.completed event; the report has them all.
-MAX_REASONS_PER_EVENT = 5
+# A step.completed event says why a step failed, within bounds: the report has it all.
+MAX_FAILURES_PER_EVENT = 5
+MAX_EVENT_VALUE_CHARS = 200
+MAX_EVENT_TEXT_CHARS = 500
+
+
+def _preview(value: Any) -> Any:
+    """``value`` when its JSON is short, else the start of its JSON text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if len(text) <= MAX_EVENT_VALUE_CHARS:
+        return value
+    return f"{text[:MAX_EVENT_VALUE_CHARS]}… ({len(text)} characters in all)"
+
+
+def _failure(assertion: AssertionResult) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": assertion.type}
+    if assertion.target is not None:
+        item["target"] = assertion.target
+    if assertion.op is not None:
+        item["op"] = assertion.op
+    item["expected"] = _preview(assertion.expected)
+    item["actual"] = _preview(assertion.actual)
+    item["reason"] = (assertion.reason or "failed")[:MAX_EVENT_TEXT_CHARS]
+    return item
 
 
 def _step_event(index: int, loaded: LoadedSuite, step: StepResult) -> dict[str, Any]:
-    reasons = [a.reason for a in step.assertions if not a.passed and a.reason]
+    """The data of a step's ``step.completed`` event. A failing step carries its failed
+    assertions (type, target, op, expected, actual, reason) from the step result, which
+    the runner has already masked, so a log follower sees why without the report."""
+    failed = [a for a in step.assertions if not a.passed]
     data: dict[str, Any] = {
         "suite_index": index,
         "suite_id": loaded.id,
+        "suite": loaded.suite.name,
         "step_index": step.index,
         "step": step.name,
         "passed": step.passed,
@@ -50,9 +79,12 @@ def _step_event(index: int, loaded: LoadedSuite, step: StepResult) -> dict[str, 
         "duration_ms": round(step.duration_ms, 2),
     }
     if step.error:
-        data["error"] = step.error
-    if reasons:
-        data["failures"] = reasons[:MAX_REASONS_PER_EVENT]
+        data["error"] = step.error[:MAX_EVENT_TEXT_CHARS]
+        data["error_kind"] = step.error_kind
+    if failed:
+        data["failures"] = [_failure(a) for a in failed[:MAX_FAILURES_PER_EVENT]]
+        if len(failed) > MAX_FAILURES_PER_EVENT:
+            data["failures_left_out"] = len(failed) - MAX_FAILURES_PER_EVENT
     return data
 
 

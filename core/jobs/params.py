@@ -30,6 +30,9 @@ class RunParams(JobParams):
     base_url: str
     test_suite_ids: list[str] | None = Field(default=None, description="None: every suite.")
     variables: dict[str, Any] = Field(default_factory=dict)
+    labels: list[str] | None = Field(
+        default=None, description="The labels that chose test_suite_ids (kept for the record)."
+    )
 
 
 class ValidateParams(JobParams):
@@ -89,4 +92,7 @@ class LoadTestParams(JobParams):
     workers: int | None = Field(default=None, description="None: GAUNTLET_LOAD_WORKERS.")
     max_error_rate: float | None = Field(
         default=None, description="None: GAUNTLET_LOAD_MAX_ERROR_RATE."
+    )
+    labels: list[str] | None = Field(
+        default=None, description="The labels that chose test_suite_ids (kept for the record)."
     )

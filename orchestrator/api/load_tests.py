@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON, WRITE
 from orchestrator.api.events import NDJSON_DOC, STREAM_HEADERS, NDJSONResponse
+from orchestrator.api.report_formats import VARY, choose, document
 from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import OffsetDep
 from orchestrator.schemas.load_tests import LoadTestAccepted, LoadTestCreate, LoadTestPublic
-from orchestrator.services import event_stream
+from orchestrator.services import event_stream, load_reports
 from orchestrator.services import load_tests as service
 
 router = APIRouter(prefix="/apps/{appId}/load-tests", tags=["load tests"], responses=COMMON)
@@ -43,10 +46,29 @@ def list_load_tests(
 @router.get(
     "/{runId}",
     response_model=DataEnvelope[LoadTestPublic],
-    summary="A load test and its report (overall, per endpoint, over time, thresholds)",
+    responses={
+        200: {"content": {"application/xml": {"schema": {"type": "string"}}}},
+        **WRITE,
+    },
+    summary="A load test and its report; format=junit: its thresholds as JUnit XML",
 )
-def get_load_test(appId: str, runId: str, principal: Caller, session: SessionDep) -> Response:
-    return ok(service.public(service.get(session, principal.org_id, appId, runId)))
+def get_load_test(
+    appId: str,
+    runId: str,
+    principal: Caller,
+    session: SessionDep,
+    format: Annotated[
+        Literal["junit"] | None,
+        Query(description="junit: one testcase per threshold (409 until the test ends)."),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    if choose(format, accept, ("junit",)) == "junit":
+        load_test_id, xml = load_reports.junit(session, principal.org_id, appId, runId)
+        return document(xml, "junit", f"gauntlet-{load_test_id}.xml")
+    response = ok(service.public(service.get(session, principal.org_id, appId, runId)))
+    response.headers.update(VARY)
+    return response
 
 
 @router.post(

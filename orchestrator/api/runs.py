@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
 from orchestrator.api.docs import COMMON
+from orchestrator.api.report_formats import VARY, ReportFormat, choose, document
 from orchestrator.deps import Caller, RuntimeDep, SessionDep
 from orchestrator.envelope import DataEnvelope, ListEnvelope, ok, ok_page
 from orchestrator.pagination import CursorDep, OffsetDep
+from orchestrator.reports import run_html, run_json, run_junit
 from orchestrator.schemas.jobs import JobAccepted
 from orchestrator.schemas.runs import (
     RunRequest,
@@ -20,8 +22,6 @@ from orchestrator.schemas.runs import (
     ValidateRequest,
 )
 from orchestrator.services import runs as service
-from orchestrator.services.junit import junit_xml
-from storage import runs as run_rows
 
 router = APIRouter(prefix="/apps/{appId}", tags=["runs"], responses=COMMON)
 ACCEPTED = {202: {"description": "Accepted: the job is queued"}}
@@ -70,24 +70,45 @@ def list_runs(appId: str, principal: Caller, session: SessionDep, page: OffsetDe
     )
 
 
+REPORT_CONTENT = {
+    "application/vnd.gauntlet.run-report+json": {
+        "schema": {"type": "object", "description": "The run report (run-report.schema.json)."}
+    },
+    "application/xml": {"schema": {"type": "string", "description": "JUnit XML"}},
+    "text/html": {"schema": {"type": "string", "description": "a self-contained page"}},
+}
+REPORT_BUILDERS = {"json": run_json, "junit": run_junit, "html": run_html}
+REPORT_SUFFIXES = {"json": "json", "junit": "xml", "html": "html"}
+
+
 @router.get(
     "/test-runs/{runId}",
     response_model=DataEnvelope[TestRunPublic],
-    responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}}}},
-    summary="Get a test run (format=junit for JUnit XML)",
+    responses={200: {"content": REPORT_CONTENT}},
+    summary="Get a test run, or its report (format=json|junit|html, or by Accept)",
 )
 def get_run(
     appId: str,
     runId: str,
     principal: Caller,
     session: SessionDep,
-    format: Annotated[Literal["json", "junit"], Query()] = "json",
+    format: Annotated[
+        ReportFormat | None,
+        Query(
+            description="A report document instead of the envelope: json (the run report, "
+            "see its JSON Schema), junit (JUnit XML) or html (a self-contained page)."
+        ),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    run = service.get_run(session, principal.org_id, appId, runId)
-    if format == "junit":
-        xml = junit_xml(run, run_rows.all_reports(session, run.id))
-        return Response(xml, media_type="application/xml")
-    return ok(service.run_public(run))
+    chosen = choose(format, accept, ("json", "junit", "html"))
+    if chosen == "envelope":
+        response = ok(service.run_public(service.get_run(session, principal.org_id, appId, runId)))
+        response.headers.update(VARY)
+        return response
+    report = service.run_report(session, principal.org_id, appId, runId)
+    body = REPORT_BUILDERS[chosen](report)
+    return document(body, chosen, f"gauntlet-{report.run.id}.{REPORT_SUFFIXES[chosen]}")
 
 
 @router.get(

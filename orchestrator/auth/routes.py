@@ -61,6 +61,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{APPS}/schema-coverage"): _rule("suites:read"),
     ("GET", SUITES): _rule("suites:read"),
     ("POST", SUITES): _rule("suites:write"),
+    ("POST", f"{SUITES}/sync"): _rule("suites:write"),
     ("POST", f"{SUITES}/bulk-delete"): _rule("suites:write"),
     ("GET", f"{SUITES}/{{suiteId}}"): _rule("suites:read"),
     ("PUT", f"{SUITES}/{{suiteId}}"): _rule("suites:write"),

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from core.jobs import Profile, Threshold
 from loadgen.protocol import LoadReport
 from orchestrator.schemas.common import RequestModel
-from orchestrator.schemas.runs import check_base_url
+from orchestrator.schemas.runs import LABELS_DESCRIPTION, Label, check_base_url
 
 
 class LoadTestCreate(RequestModel):
@@ -25,6 +25,9 @@ class LoadTestCreate(RequestModel):
         "crossing one makes the job FAILED.",
     )
     test_suite_ids: list[str] | None = Field(default=None, min_length=1, max_length=1000)
+    labels: list[Label] | None = Field(
+        default=None, min_length=1, max_length=50, description=LABELS_DESCRIPTION
+    )
     variables: dict[str, Any] | None = None
     workers: int | None = Field(
         default=None,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, field_validator
 
 from orchestrator.schemas.common import RequestModel
 from runner import StepResult
+
+# A suite label, as runner.Suite bounds it.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+LABELS_DESCRIPTION = "Select the suites that carry any of these labels (instead of test_suite_ids)."
 
 
 def check_base_url(value: str | None) -> str | None:
@@ -23,6 +27,9 @@ class RunRequest(RequestModel):
     base_url: str | None = Field(default=None, description="Default: the app's endpoint.")
     test_suite_ids: list[str] | None = Field(
         default=None, min_length=1, max_length=1000, description="Omit to run every suite."
+    )
+    labels: list[Label] | None = Field(
+        default=None, min_length=1, max_length=50, description=LABELS_DESCRIPTION
     )
     variables: dict[str, Any] | None = Field(
         default=None, description="Run environment: {{var}} values for every suite."

@@ -43,7 +43,9 @@ def create(
         )
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
-    suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "replay")
+    chosen = suite_service.select_suites(
+        session, org_id, app_id, body.test_suite_ids, body.labels, "replay"
+    )
     load_test = load_rows.add(
         session, LoadTest(org_id=org_id, app_id=app_id, job_id="", params_json="{}")
     )
@@ -55,7 +57,8 @@ def create(
         profile=body.profile,
         spawn_rate=body.spawn_rate,
         thresholds=body.thresholds,
-        test_suite_ids=body.test_suite_ids,
+        test_suite_ids=[row.id for row in chosen] if body.labels else body.test_suite_ids,
+        labels=body.labels,
         variables=body.variables or {},
         workers=body.workers,
         max_error_rate=body.max_error_rate,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from core.errors import Conflict, NotFound
 from core.jobs import TERMINAL, JobKind, RunParams, ValidateParams, ValidationSummary
 from orchestrator.pagination import decode_cursor, encode_cursor
+from orchestrator.reports import Counts, RunInfo, RunReport, SuiteRunReport
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.runs import (
     RunRequest,
@@ -27,6 +29,8 @@ from storage import runs as run_rows
 from storage.models import Job, SuiteReport, TestRun
 from storage.pages import Page
 
+STEP_LIST = TypeAdapter(list[StepResult])
+
 
 def submit_run(
     session: Session, runtime: Runtime, org_id: str, app_id: str, body: RunRequest
@@ -34,9 +38,15 @@ def submit_run(
     app = app_service.get(session, org_id, app_id)
     base_url = body.base_url or app.endpoint
     check_target(runtime, base_url)
-    suite_service.require_suites(session, org_id, app_id, body.test_suite_ids, "run")
+    chosen = suite_service.select_suites(
+        session, org_id, app_id, body.test_suite_ids, body.labels, "run"
+    )
     params = RunParams(
-        base_url=base_url, test_suite_ids=body.test_suite_ids, variables=body.variables or {}
+        base_url=base_url,
+        # Labels are resolved now: the job runs the suites that carried them when it was asked.
+        test_suite_ids=[row.id for row in chosen] if body.labels else body.test_suite_ids,
+        labels=body.labels,
+        variables=body.variables or {},
     )
     return submit(session, runtime, org_id, app_id, JobKind.RUN, params)
 
@@ -115,6 +125,45 @@ def report_summary(report: SuiteReport) -> SuiteReportSummary:
 def report_public(report: SuiteReport) -> SuiteReportPublic:
     steps = [StepResult.model_validate(s) for s in json.loads(report.steps_json)]
     return SuiteReportPublic(**report_summary(report).model_dump(), steps=steps)
+
+
+def run_report(session: Session, org_id: str, app_id: str, run_id: str) -> RunReport:
+    """The run with every suite report and step, as one document (every report format
+    is built from it)."""
+    run = get_run(session, org_id, app_id, run_id)
+    reports = run_rows.all_reports(session, run.id)
+    return RunReport(
+        run=RunInfo(
+            id=run.id,
+            app_id=run.app_id,
+            job_id=run.job_id,
+            status=run.status,
+            base_url=run.base_url,
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+            duration_ms=round(run.duration_ms, 3),
+            suites=Counts(
+                total=run.total_suites, passed=run.passed_suites, failed=run.failed_suites
+            ),
+            steps=Counts(total=run.total_steps, passed=run.passed_steps, failed=run.failed_steps),
+        ),
+        suites=[
+            SuiteRunReport(
+                id=report.id,
+                suite_id=report.suite_id,
+                name=report.suite_name,
+                version=report.suite_version,
+                status=report.status,
+                steps_total=report.total_steps,
+                steps_passed=report.passed_steps,
+                steps_failed=report.failed_steps,
+                started_at=report.started_at,
+                duration_ms=round(report.duration_ms, 3),
+                steps=STEP_LIST.validate_json(report.steps_json),
+            )
+            for report in reports
+        ],
+    )
 
 
 def get_run(session: Session, org_id: str, app_id: str, run_id: str) -> TestRun:

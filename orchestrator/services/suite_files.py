@@ -1,32 +1,24 @@
 """An app's suites as YAML files, one per suite, so that suites can live in git.
 
-Export writes ``<slug of the name>.yaml`` (``-2``, ``-3``… for equal names, in creation
-order), so exporting an unchanged app twice gives the same files. Import reads every
-``*.yaml``/``*.yml``/``*.json`` file of a directory, validates all of them before it
-touches the database, and then, in one transaction, replaces the app's suite of the
-same name (its version goes up) or creates a new one. So an export edited and imported
-back updates the suites instead of doubling them.
+Writing gives each suite ``<slug of the name>.yaml`` (``-2``, ``-3``… for equal names,
+in the given order), so writing the same suites twice gives the same files. Reading
+takes every ``*.yaml``/``*.yml``/``*.json`` file of a directory and validates all of
+them, naming every faulty file and field, before anything is sent anywhere. The
+``gauntlet suites pull|push`` and ``gauntlet import`` commands use both.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from actors.generate.offline import suite_to_yaml
-from core.errors import NotFound
-from runner import Suite, suite_to_dict
-from storage import suites as suite_rows
-from storage import unfenced
-from storage.models import App, TestSuite
+from runner import Suite
 
 SUITE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -39,49 +31,34 @@ class SuiteFilesInvalid(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: list[str]
-    replaced: list[str]
-
-
 def file_stem(name: str) -> str:
     """A file-name stem for a suite name: lower case, dashes, at most 100 characters."""
     stem = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return stem[:100].rstrip("-") or "suite"
 
 
-def app_or_404(session: Session, app_id: str) -> App:
-    app = unfenced.app_by_id(session, app_id)
-    if app is None:
-        raise NotFound(f"app {app_id} not found")
-    return app
-
-
-def export_app(session: Session, app_id: str, out_dir: Path) -> list[Path]:
-    """Write every suite of the app into ``out_dir`` (created if needed); the paths, in
-    creation order. Files of other names in ``out_dir`` are left alone."""
-    app = app_or_404(session, app_id)
-    rows = suite_rows.all_for_app(session, app.org_id, app.id)
+def write_suite_files(suites: list[Suite], out_dir: Path) -> list[Path]:
+    """Write each suite into ``out_dir`` (created if needed); the paths, in order. Files
+    of other names in ``out_dir`` are left alone."""
     out_dir.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     written = []
-    for row in rows:
-        stem, n = file_stem(row.name), 2
+    for suite in suites:
+        stem, n = file_stem(suite.name), 2
         name = stem
         while name in taken:
             name, n = f"{stem}-{n}", n + 1
         taken.add(name)
         path = out_dir / f"{name}.yaml"
-        path.write_text(suite_to_yaml(Suite.model_validate_json(row.body_json)), "utf-8")
+        path.write_text(suite_to_yaml(suite), "utf-8")
         written.append(path)
     return written
 
 
-def read_suite_files(directory: Path, max_steps: int) -> list[tuple[Path, Suite]]:
-    """Every suite file of ``directory``, sorted by name, each validated. Raises
-    :class:`SuiteFilesInvalid` naming every faulty file and field, or OSError when the
-    directory cannot be read."""
+def read_suite_files(directory: Path, max_steps: int | None = None) -> list[tuple[Path, Suite]]:
+    """Every suite file of ``directory``, sorted by name, each validated (and held to
+    ``max_steps`` when given). Raises :class:`SuiteFilesInvalid` naming every faulty file
+    and field, or OSError when the directory cannot be read."""
     if not directory.is_dir():
         raise SuiteFilesInvalid([f"{directory}: not a directory"])
     paths = sorted(p for p in directory.iterdir() if p.suffix.lower() in SUITE_FILE_SUFFIXES)
@@ -97,9 +74,9 @@ def read_suite_files(directory: Path, max_steps: int) -> list[tuple[Path, Suite]
             problems.append(f"{path.name}: {exc}")
             continue
         except ValidationError as exc:
-            problems.extend(f"{path.name}: {_where(e)}: {e['msg']}" for e in exc.errors()[:5])
+            problems.extend(f"{path.name}: {_where(e)}: {_message(e)}" for e in exc.errors())
             continue
-        if len(suite.steps) > max_steps:
+        if max_steps is not None and len(suite.steps) > max_steps:
             problems.append(
                 f"{path.name}: steps: {len(suite.steps)} exceed the maximum {max_steps}"
             )
@@ -112,39 +89,6 @@ def read_suite_files(directory: Path, max_steps: int) -> list[tuple[Path, Suite]
     if problems:
         raise SuiteFilesInvalid(problems)
     return suites
-
-
-def import_suites(session: Session, app_id: str, suites: list[tuple[Path, Suite]]) -> ImportResult:
-    """Replace the app's suites of the same names and create the others, then commit once.
-    Nothing is written when the app does not exist (NotFound)."""
-    app = app_or_404(session, app_id)
-    existing: dict[str, TestSuite] = {}
-    for row in suite_rows.all_for_app(session, app.org_id, app.id):
-        existing.setdefault(row.name, row)  # equal names: the oldest one is replaced
-    result = ImportResult(created=[], replaced=[])
-    for _, suite in suites:
-        body = json.dumps(suite_to_dict(suite))
-        same_name = existing.get(suite.name)
-        if same_name is None:
-            created = suite_rows.add(
-                session,
-                TestSuite(
-                    org_id=app.org_id,
-                    app_id=app.id,
-                    name=suite.name,
-                    body_json=body,
-                    step_count=len(suite.steps),
-                ),
-            )
-            result.created.append(created.id)
-            continue
-        same_name.body_json, same_name.step_count = body, len(suite.steps)
-        same_name.version += 1
-        same_name.updated_at = time.time()
-        session.add(same_name)
-        result.replaced.append(same_name.id)
-    session.commit()
-    return result
 
 
 class _Unreadable(Exception):
@@ -167,5 +111,21 @@ def _load(path: Path) -> Any:
     return data
 
 
+# Tags pydantic puts in an error's location for the member of a union (an assertion's
+# type): they name no field, so a location reads like the API's (steps[0].assertions[1]).
+_UNION_TAGS = frozenset({"status_code", "header", "json_path", "body", "schema", "latency_ms"})
+
+
 def _where(error: Any) -> str:
-    return ".".join(str(part) for part in error.get("loc", ())) or "(file)"
+    out, previous = "", None
+    for part in error.get("loc", ()):
+        if not (part in _UNION_TAGS and isinstance(previous, int)):
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        previous = part
+    return out or "(file)"
+
+
+def _message(error: Any) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")

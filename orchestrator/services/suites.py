@@ -153,3 +153,38 @@ def pages_of_apps(
     """``page`` of several apps at once after the suite key ``after_pk`` (a decoded
     cursor), for batching; the apps come fenced by organization."""
     return suite_rows.pages_of_apps(session, org_id, app_ids, after_pk, size)
+
+
+def labels_of(row: TestSuite) -> list[str]:
+    """The suite's labels, as its body holds them."""
+    labels = json.loads(row.body_json).get("labels", [])
+    return [str(label) for label in labels]
+
+
+def select_suites(
+    session: Session,
+    org_id: str,
+    app_id: str,
+    ids: list[str] | None,
+    labels: list[str] | None,
+    purpose: str,
+) -> list[TestSuite]:
+    """The suites a job uses: those with any of ``labels``, else the listed ``ids``, else
+    all of them (:func:`require_suites`). ValidationFailed naming ``labels`` when both
+    selectors are given or no suite carries any of the labels."""
+    if labels is None:
+        return require_suites(session, org_id, app_id, ids, purpose)
+    if ids is not None:
+        raise ValidationFailed("give test_suite_ids or labels, not both", field="labels")
+    wanted = set(labels)
+    chosen = [
+        row
+        for row in suite_rows.all_for_app(session, org_id, app_id, None)
+        if wanted.intersection(labels_of(row))
+    ]
+    if not chosen:
+        raise ValidationFailed(
+            f"no test suite of the app has the label(s) {', '.join(sorted(wanted))}",
+            field="labels",
+        )
+    return chosen

@@ -46,7 +46,9 @@ def test_keys_list_shows_hints_and_status(tmp_path: Path) -> None:
     assert key_id in listed and key not in listed and key[-4:] in listed
     assert run(["keys", "revoke", key_id], env).returncode == 0
     line = next(x for x in run(["keys", "list"], env).stdout.splitlines() if key_id in x)
-    assert "\trevoked\t" in line
+    assert "revoked" in line.split()
+    listed_json = json.loads(run(["keys", "list", "--json"], env).stdout)
+    assert [k["status"] for k in listed_json if k["id"] == key_id] == ["revoked"]
     assert key_id not in run(["keys", "list", "--status", "active"], env).stdout
     again = run(["keys", "revoke", key_id], env)
     assert again.returncode == 2 and "already revoked" in again.stderr
