@@ -24,6 +24,7 @@ from orchestrator.api import (
     ops,
     runs,
     suites,
+    webhooks,
 )
 from orchestrator.envelope import install_error_handlers
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
@@ -44,6 +45,7 @@ API_ROUTERS = (
     company.router,
     generation.router,
     ops.router,
+    webhooks.router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "

@@ -9,6 +9,9 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from actors.broker import Dispatcher, build_broker
+from actors.webhooks.hook import HookedEventStore, WebhookHook
+from actors.webhooks.queue import DeliverySender
+from actors.webhooks.sealing import SecretBox
 from core.settings import Settings
 from orchestrator.auth.cache import PrincipalCache, RevocationChannel
 from orchestrator.ratelimit import RateLimiter, build_rate_limiter
@@ -36,6 +39,9 @@ class Runtime:
     principals: PrincipalCache
     revocations: RevocationChannel | None
     tails: TailRegistry
+    # Job events reach webhooks through ``events`` (a HookedEventStore around the store).
+    webhooks: WebhookHook
+    webhook_box: SecretBox
 
     def key_revoked(self, key_id: str) -> None:
         """Forget a revoked key here and, when scaled, in every other API process."""
@@ -59,8 +65,17 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     with session_scope(engine) as session:
         cursor_key = orgs.instance_secret(session, "cursor_signing").encode()
     broker = build_broker(settings.redis_url, settings.redis_namespace)
-    events = build_event_store(
-        engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
+    webhooks = WebhookHook(
+        engine,
+        DeliverySender(broker),
+        cache_s=settings.webhook_cache_seconds,
+        public_url=settings.public_url,
+    )
+    events = HookedEventStore(
+        build_event_store(
+            engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
+        ),
+        webhooks,
     )
     principals = PrincipalCache()
     revocations = (
@@ -92,4 +107,6 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         principals=principals,
         revocations=revocations,
         tails=TailRegistry(events),
+        webhooks=webhooks,
+        webhook_box=SecretBox.for_installation(settings, engine),
     )

@@ -5,6 +5,7 @@ from storage import (
     generation_models,  # noqa: F401
     models,  # noqa: F401
     suite_versions,  # noqa: F401
+    webhook_models,  # noqa: F401
     worker_heartbeats,  # noqa: F401
 )
 from storage.events import sql  # noqa: F401

@@ -1,0 +1,94 @@
+"""Webhook subscription rows: lookup fenced by organization, listing, the failure streak
+that disables a subscription. Deliveries live in ``storage.webhook_deliveries``."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from storage.pages import Page, count, offset_page
+from storage.webhook_models import WebhookDelivery, WebhookSubscription
+
+
+def add(session: Session, subscription: WebhookSubscription) -> WebhookSubscription:
+    session.add(subscription)
+    session.flush()
+    return subscription
+
+
+def get(session: Session, org_id: str, subscription_id: str) -> WebhookSubscription | None:
+    """The subscription, or None when it is missing or another organization's."""
+    row = session.get(WebhookSubscription, subscription_id)
+    return row if row is not None and row.org_id == org_id else None
+
+
+def get_any(session: Session, subscription_id: str) -> WebhookSubscription | None:
+    """Unfenced: for the delivery actor, which works from a delivery row's reference."""
+    return session.get(WebhookSubscription, subscription_id, populate_existing=True)
+
+
+def page(
+    session: Session, org_id: str, offset: int, limit: int, *, app_id: str | None = None
+) -> Page[WebhookSubscription]:
+    """The organization's subscriptions, oldest first."""
+    statement = select(WebhookSubscription).where(WebhookSubscription.org_id == org_id)
+    if app_id:
+        statement = statement.where(WebhookSubscription.app_id == app_id)
+    statement = statement.order_by(col(WebhookSubscription.created_at), col(WebhookSubscription.id))
+    return offset_page(session, statement, offset, limit)
+
+
+def count_for_org(session: Session, org_id: str) -> int:
+    return count(
+        session, select(WebhookSubscription.id).where(WebhookSubscription.org_id == org_id)
+    )
+
+
+def enabled_for_org(session: Session, org_id: str) -> list[WebhookSubscription]:
+    """Every enabled subscription of the organization (what events are matched against)."""
+    statement = select(WebhookSubscription).where(
+        WebhookSubscription.org_id == org_id, col(WebhookSubscription.enabled).is_(True)
+    )
+    return list(session.exec(statement).all())
+
+
+def remove(session: Session, subscription: WebhookSubscription) -> None:
+    """Delete the subscription and its deliveries (a message still queued for one then
+    finds nothing to claim). Caller commits."""
+    session.execute(
+        delete(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription.id)
+    )
+    session.delete(subscription)
+    session.flush()
+
+
+def record_success(session: Session, subscription_id: str, at: float) -> None:
+    """A delivery succeeded: the failure streak ends. Caller commits."""
+    session.execute(
+        update(WebhookSubscription)
+        .where(col(WebhookSubscription.id) == subscription_id)
+        .values(failing_since=None, last_success_at=at)
+    )
+
+
+def record_failure(
+    session: Session, subscription_id: str, at: float, *, disable_after_s: float, reason: str
+) -> bool:
+    """An attempt failed: start the failure streak if none runs, and disable the
+    subscription (saying why) once the streak is ``disable_after_s`` old. True when this
+    call disabled it. Caller commits."""
+    session.execute(
+        update(WebhookSubscription)
+        .where(col(WebhookSubscription.id) == subscription_id)
+        .values(failing_since=func.coalesce(WebhookSubscription.failing_since, at))
+    )
+    result = session.execute(
+        update(WebhookSubscription)
+        .where(
+            col(WebhookSubscription.id) == subscription_id,
+            col(WebhookSubscription.enabled).is_(True),
+            col(WebhookSubscription.failing_since) <= at - disable_after_s,
+        )
+        .values(enabled=False, disabled_reason=reason, updated_at=at)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
