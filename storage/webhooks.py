@@ -3,7 +3,7 @@ that disables a subscription. Deliveries live in ``storage.webhook_deliveries``.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.pages import Page, count, offset_page
@@ -62,13 +62,27 @@ def remove(session: Session, subscription: WebhookSubscription) -> None:
     session.flush()
 
 
-def record_success(session: Session, subscription_id: str, at: float) -> None:
-    """A delivery succeeded: the failure streak ends. Caller commits."""
-    session.execute(
-        update(WebhookSubscription)
-        .where(col(WebhookSubscription.id) == subscription_id)
-        .values(failing_since=None, last_success_at=at)
+# Run after every successful attempt: built once (see storage.webhook_deliveries).
+_SUCCESS = (
+    update(WebhookSubscription)
+    .where(
+        col(WebhookSubscription.id) == bindparam("subscription_id"),
+        or_(
+            col(WebhookSubscription.failing_since).is_not(None),
+            col(WebhookSubscription.last_success_at).is_(None),
+            col(WebhookSubscription.last_success_at) < bindparam("second_ago"),
+        ),
     )
+    .values(failing_since=None, last_success_at=bindparam("at"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def record_success(session: Session, subscription_id: str, at: float) -> None:
+    """A delivery succeeded: the failure streak ends. Caller commits. The row is written
+    only when that changes something visible (the streak, or a success time at least a
+    second old): a busy subscription's deliveries do not all rewrite it."""
+    session.execute(_SUCCESS, {"subscription_id": subscription_id, "second_ago": at - 1, "at": at})
 
 
 def record_failure(

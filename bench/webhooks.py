@@ -1,0 +1,279 @@
+"""Webhooks against baselines measured in the same run.
+
+    .venv/bin/python bench/webhooks.py [--only a|b] [--deliveries 600] [--jobs 60]
+                                       [--rounds 5] [--subscriptions 3] [--scaled]
+
+(a) delivery throughput: runs of an organization with 100 subscriptions to ``job.*`` (the
+    most it may have), so each run fans out into 300 deliveries at once, to a loopback
+    receiver; deliveries per second from the first run's submission to the last delivery
+    received, vs a plain sequential httpx loop POSTing the same signed body to the same
+    receiver;
+(b) the added cost to runs: jobs per second of one-step runs submitted in a burst, in an
+    organization without webhooks and in one with ``--subscriptions`` subscriptions to
+    ``job.*`` (each run then makes 3 deliveries per subscription), rounds alternating,
+    both organizations on the same server; the median round's ratio is the figure.
+
+Embedded ``gauntlet serve`` by default (SQLite, worker threads in the API process);
+``--scaled`` runs ``gauntlet api`` + one ``gauntlet worker`` on a private Redis and
+PostgreSQL (needs their binaries). The receiver is a process of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actors.webhooks.signing import signature_header  # noqa: E402
+from bench.runs import NO_LIMIT, QUIET, Server  # noqa: E402
+from tests.support.live_server import free_port  # noqa: E402
+from tests.support.pets_target import PetsTarget  # noqa: E402
+from tests.support.services import start_postgres, start_redis  # noqa: E402
+
+GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
+
+# A receiver that reads each request whole (Content-Length) and answers 204 at once;
+# GET answers how many POSTs it got.
+RECEIVER = """
+import asyncio, sys
+posts = 0
+class Http(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+    def data_received(self, data):
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\\r\\n\\r\\n")
+            if end < 0:
+                return
+            head = self.buffer[:end].lower()
+            at = head.find(b"content-length:")
+            length = int(head[at + 15:].split(b"\\r\\n", 1)[0]) if at >= 0 else 0
+            if len(self.buffer) < end + 4 + length:
+                return
+            self.buffer = self.buffer[end + 4 + length:]
+            global posts
+            if head.startswith(b"get"):
+                body = str(posts).encode()
+                self.transport.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n%s" % (len(body), body))
+                continue
+            posts += 1
+            self.transport.write(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
+async def main():
+    server = await asyncio.get_running_loop().create_server(Http, "127.0.0.1", int(sys.argv[1]))
+    print("ready", flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+# The most subscriptions an organization may have: each event fans out to all of them.
+FANOUT = 100
+HEALTH_STEP = {
+    "name": "health",
+    "request": {"method": "GET", "path": "/health"},
+    "assertions": [{"type": "status_code", "expected": 200}],
+}
+
+
+def start_receiver() -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, str(port)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process, f"http://127.0.0.1:{port}/hook"
+
+
+def _received(receiver_url: str) -> int:
+    return int(httpx.get(receiver_url).text)
+
+
+def _subscribe(server: Server, url: str) -> str:
+    response = server.client.post("/webhooks", json={"url": url, "events": ["job.*"]})
+    assert response.status_code == 201, response.text
+    return str(response.json()["data"]["id"])
+
+
+def _raw_posts(url: str, count: int) -> float:
+    body = b'{"id":"evt_x","type":"webhook.ping","created_at":0,"data":{}}'
+    with httpx.Client() as client:
+        started = time.perf_counter()
+        for _ in range(count):
+            headers = {
+                "Content-Type": "application/json",
+                "Gauntlet-Signature": signature_header(["whsec_x"], int(time.time()), body),
+            }
+            assert client.post(url, content=body, headers=headers).status_code == 204
+        return count / (time.perf_counter() - started)
+
+
+def bench_throughput(
+    server: Server, receiver_url: str, target_url: str, deliveries: int, rounds: int
+) -> None:
+    app_id, _ = server.app_with_suite(target_url, [HEALTH_STEP])
+    for _ in range(FANOUT):
+        _subscribe(server, receiver_url)
+    runs = max(1, deliveries // (3 * FANOUT))
+    rates, raws = [], []
+    for _ in range(rounds):
+        raws.append(_raw_posts(receiver_url, runs * 3 * FANOUT))
+        before = _received(receiver_url)
+        started = time.perf_counter()
+        for _ in range(runs):
+            server.run(app_id)
+        deadline = time.monotonic() + 600
+        while _received(receiver_url) < before + runs * 3 * FANOUT:
+            assert time.monotonic() < deadline, "deliveries did not arrive"
+            time.sleep(0.02)
+        rates.append(runs * 3 * FANOUT / (time.perf_counter() - started))
+    print(
+        f"(a) {runs} runs a round x 3 events x {FANOUT} subscriptions = {runs * 3 * FANOUT} "
+        f"deliveries, {rounds} rounds"
+    )
+    for i, (rate, raw) in enumerate(zip(rates, raws, strict=True)):
+        print(
+            f"    round {i + 1}: delivered {rate:6.1f}/s | httpx POST loop {raw:7.1f}/s | "
+            f"ratio {rate / raw:.3f}"
+        )
+    ratios = [r / b for r, b in zip(rates, raws, strict=True)]
+    print(
+        f"    median: {statistics.median(rates):.1f} deliveries/s, "
+        f"ratio {statistics.median(ratios):.3f}"
+    )
+
+
+def _burst(server: Server, client: httpx.Client, app_id: str, jobs: int, done_before: int) -> float:
+    started = time.perf_counter()
+    for _ in range(jobs):
+        response = client.post(f"/apps/{app_id}/test-suites/run", json={})
+        assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 600
+    while True:
+        page = client.get(
+            "/jobs", params={"app_id": app_id, "status": "COMPLETED", "limit": 1}
+        ).json()
+        if page["meta"]["pagination"]["total_count"] >= done_before + jobs:
+            return jobs / (time.perf_counter() - started)
+        assert time.monotonic() < deadline, "runs did not finish"
+        time.sleep(0.02)
+
+
+def _delivered(client: httpx.Client, webhook_ids: list[str]) -> int:
+    return sum(
+        client.get(f"/webhooks/{w}/deliveries", params={"status": "SUCCEEDED", "limit": 1}).json()[
+            "meta"
+        ]["pagination"]["total_count"]
+        for w in webhook_ids
+    )
+
+
+def _key(env: dict[str, str]) -> str:
+    """An admin key of a second organization."""
+    created = subprocess.run(
+        [*GAUNTLET, "keys", "create", "--org", "bench-hooked", "--name", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return created.stdout.strip().splitlines()[-1]
+
+
+def bench_cost(
+    server: Server, env: dict[str, str], receiver_url: str, jobs: int, rounds: int, subs: int
+) -> None:
+    target = PetsTarget().start()
+    try:
+        plain_app, _ = server.app_with_suite(target.url, [HEALTH_STEP])
+        hooked_client = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {_key(env)}"}, timeout=120
+        )
+        app = hooked_client.post("/apps", json={"name": "hooked", "endpoint": target.url})
+        hooked_app = app.json()["data"]["id"]
+        hooked_client.post(
+            f"/apps/{hooked_app}/test-suites", json={"name": "b", "steps": [HEALTH_STEP]}
+        )
+        webhook_ids = []
+        for _ in range(subs):
+            response = hooked_client.post(
+                "/webhooks", json={"url": receiver_url, "events": ["job.*"]}
+            )
+            webhook_ids.append(response.json()["data"]["id"])
+        _burst(server, server.client, plain_app, 5, 0)  # warm-up
+        _burst(server, hooked_client, hooked_app, 5, 0)
+        plain, hooked = [], []
+        for i in range(rounds):
+            plain.append(_burst(server, server.client, plain_app, jobs, 5 + i * jobs))
+            hooked.append(_burst(server, hooked_client, hooked_app, jobs, 5 + i * jobs))
+        expected = (5 + rounds * jobs) * 3 * subs
+        settled = time.perf_counter()
+        deadline = time.monotonic() + 600
+        while _delivered(hooked_client, webhook_ids) < expected:
+            assert time.monotonic() < deadline, "deliveries did not finish"
+            time.sleep(0.1)
+        lag = time.perf_counter() - settled
+        hooked_client.close()
+    finally:
+        target.stop()
+    ratios = [h / p for h, p in zip(hooked, plain, strict=True)]
+    print(f"(b) {jobs} one-step runs a burst, {rounds} rounds; {subs} subscriptions to job.*")
+    for i, (p, h) in enumerate(zip(plain, hooked, strict=True)):
+        print(
+            f"    round {i + 1}: no webhooks {p:6.1f} jobs/s | with {h:6.1f} jobs/s | {h / p:.3f}"
+        )
+    print(
+        f"    median ratio {statistics.median(ratios):.3f}; all {expected} deliveries "
+        f"SUCCEEDED {lag:.1f} s after the last burst ended"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=["a", "b"])
+    parser.add_argument("--deliveries", type=int, default=600)
+    parser.add_argument("--jobs", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--subscriptions", type=int, default=3)
+    parser.add_argument("--scaled", action="store_true")
+    args = parser.parse_args()
+    env = os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": tempfile.mkdtemp(prefix="gh-")}
+    services = []
+    if args.scaled:
+        services = [start_redis(), start_postgres()]
+        env |= {"GAUNTLET_REDIS_URL": services[0].url, "GAUNTLET_DATABASE_URL": services[1].url}
+    receiver, receiver_url = start_receiver()
+    server = Server(env, "api" if args.scaled else "serve")
+    worker = subprocess.Popen([*GAUNTLET, "worker"], env=env) if args.scaled else None
+    try:
+        mode = "scaled: gauntlet api + 1 worker" if args.scaled else "embedded gauntlet serve"
+        print(f"{mode}; receiver: asyncio process answering 204")
+        if args.only in (None, "b"):
+            bench_cost(server, env, receiver_url, args.jobs, args.rounds, args.subscriptions)
+        if args.only in (None, "a"):
+            target = PetsTarget().start()
+            try:
+                bench_throughput(server, receiver_url, target.url, args.deliveries, args.rounds)
+            finally:
+                target.stop()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        server.stop()
+        receiver.terminate()
+        receiver.wait(timeout=10)
+        for service in services:
+            service.stop()
+
+
+if __name__ == "__main__":
+    main()
