@@ -10,6 +10,7 @@ import { jobView } from "./views/job.js";
 import { runsView, runView } from "./views/runs.js";
 import { loadTestsView, loadTestView } from "./views/loadtests.js";
 import { opsView } from "./views/ops.js";
+import { webhooksView, webhookView } from "./views/webhooks.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -33,6 +34,7 @@ function viewFor({ section, parts }) {
   if (section === "runs") return parts[1] ? runView : runsView;
   if (section === "load-tests") return parts[1] ? loadTestView : loadTestsView;
   if (section === "ops") return opsView;
+  if (section === "webhooks") return parts[0] ? webhookView : webhooksView;
   return null;
 }
 
