@@ -3,6 +3,9 @@ that disables a subscription. Deliveries live in ``storage.webhook_deliveries``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
@@ -22,9 +25,35 @@ def get(session: Session, org_id: str, subscription_id: str) -> WebhookSubscript
     return row if row is not None and row.org_id == org_id else None
 
 
-def get_any(session: Session, subscription_id: str) -> WebhookSubscription | None:
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """What an attempt needs of its subscription."""
+
+    id: str
+    url: str
+    enabled: bool
+    disabled_reason: str | None
+    secret_sealed: str
+    previous_secret_sealed: str | None
+    previous_secret_expires_at: float | None
+
+
+# Read by every attempt: plain columns, built once (no ORM object to load and track).
+_TARGET = sa.select(
+    col(WebhookSubscription.id),
+    col(WebhookSubscription.url),
+    col(WebhookSubscription.enabled),
+    col(WebhookSubscription.disabled_reason),
+    col(WebhookSubscription.secret_sealed),
+    col(WebhookSubscription.previous_secret_sealed),
+    col(WebhookSubscription.previous_secret_expires_at),
+).where(col(WebhookSubscription.id) == bindparam("subscription_id"))
+
+
+def delivery_target(session: Session, subscription_id: str) -> DeliveryTarget | None:
     """Unfenced: for the delivery actor, which works from a delivery row's reference."""
-    return session.get(WebhookSubscription, subscription_id, populate_existing=True)
+    row = session.execute(_TARGET, {"subscription_id": subscription_id}).first()
+    return None if row is None else DeliveryTarget(*row)
 
 
 def page(

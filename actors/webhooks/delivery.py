@@ -25,7 +25,8 @@ from actors.webhooks.sender import Attempt, Envelope, Sender
 from storage import webhook_deliveries as delivery_rows
 from storage import webhooks as subscription_rows
 from storage.db import session_scope
-from storage.webhook_models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from storage.webhook_models import DeliveryStatus, WebhookDelivery
+from storage.webhooks import DeliveryTarget
 
 log = structlog.get_logger(__name__)
 # Each retry waits this many times longer than the one before.
@@ -61,7 +62,7 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> None:
         if row is None:
             log.debug("webhook.claim_skipped", delivery_id=delivery_id)
             return
-        subscription = subscription_rows.get_any(session, row.subscription_id)
+        subscription = subscription_rows.delivery_target(session, row.subscription_id)
     history = _history(row)
     refusal = _refusal(subscription, row)
     if refusal is not None or subscription is None:
@@ -93,7 +94,7 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> None:
         _fail(ctx, row, subscription, history, attempt)
 
 
-def _refusal(subscription: WebhookSubscription | None, row: WebhookDelivery) -> str | None:
+def _refusal(subscription: DeliveryTarget | None, row: WebhookDelivery) -> str | None:
     if subscription is None:
         return "the webhook was deleted"
     # A ping is how a receiver is checked before its subscription is enabled again.
@@ -102,7 +103,7 @@ def _refusal(subscription: WebhookSubscription | None, row: WebhookDelivery) -> 
     return None
 
 
-def _live_secrets(box: SecretBox, subscription: WebhookSubscription) -> list[str]:
+def _live_secrets(box: SecretBox, subscription: DeliveryTarget) -> list[str]:
     """The current secret, then the previous one while its grace period lasts."""
     live = [box.open(subscription.secret_sealed)]
     expires = subscription.previous_secret_expires_at
@@ -157,7 +158,7 @@ def _succeed(
 def _fail(
     ctx: DeliveryContext,
     row: WebhookDelivery,
-    subscription: WebhookSubscription,
+    subscription: DeliveryTarget,
     history: list[dict[str, Any]],
     attempt: Attempt,
 ) -> None:

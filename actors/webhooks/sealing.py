@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -23,6 +24,8 @@ from storage import orgs
 from storage.db import session_scope
 
 INSTANCE_SECRET_NAME = "webhook_sealing"
+# Opened secrets kept in memory: a few per subscription an installation may have.
+MAX_OPENED = 10_000
 
 
 class SealingError(Exception):
@@ -41,6 +44,10 @@ class SecretBox:
         if not keys:
             raise ValueError("at least one sealing key is needed")
         self._fernet = MultiFernet([_fernet(k) for k in keys])
+        # Every attempt opens its subscription's secret: keep what was opened (a sealed
+        # text changes only with a rotation, when a new one replaces it).
+        self._opened: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def for_installation(cls, settings: Settings, engine: Engine) -> SecretBox:
@@ -55,9 +62,18 @@ class SecretBox:
 
     def open(self, sealed: str) -> str:
         """The secret inside ``sealed``. Raises :class:`SealingError`."""
+        with self._lock:
+            opened = self._opened.get(sealed)
+        if opened is not None:
+            return opened
         try:
-            return self._fernet.decrypt(sealed.encode()).decode()
+            opened = self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise SealingError(
                 "the webhook secret cannot be opened with the keys configured"
             ) from None
+        with self._lock:
+            if len(self._opened) >= MAX_OPENED:
+                self._opened.clear()
+            self._opened[sealed] = opened
+        return opened

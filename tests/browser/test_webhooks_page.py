@@ -54,5 +54,3 @@ def test_a_read_key_is_told_that_webhooks_need_an_admin_key(
     sign_in(browser, api, reader, "#/webhooks")
     browser.wait_for(lambda: ready(browser, "webhooks"), "the webhooks page")
     assert "admin key" in browser.text("#webhooks-admin-note")
-
-
