@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -171,6 +172,20 @@ def _burst(server: Server, client: httpx.Client, app_id: str, jobs: int, done_be
         time.sleep(0.02)
 
 
+# Processes whose CPU time counts as the server's: `gauntlet serve`, or `gauntlet api`
+# and its worker.
+SERVER_PIDS: list[int] = []
+
+
+def _cpu(server: Server) -> float:
+    """CPU seconds the server's processes used so far (every thread)."""
+    total = 0.0
+    for pid in [server.process.pid, *SERVER_PIDS]:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def _key(env: dict[str, str]) -> str:
     """An admin key of a second organization."""
     created = subprocess.run(
@@ -224,14 +239,18 @@ def bench_cost(
         _burst(server, hooked_client, hooked_app, warm, 0)
         _drain(receiver_url, before + warm * per_job)
         plain, hooked, drains = [], [], []
+        plain_cpu, hooked_cpu = [], []
         for i in range(rounds):
             done = warm + i * jobs
+            cpu = _cpu(server)
             plain.append(_burst(server, server.client, plain_app, jobs, done))
-            before = _received(receiver_url)
+            plain_cpu.append((_cpu(server) - cpu) / jobs)
+            before, cpu = _received(receiver_url), _cpu(server)
             hooked.append(_burst(server, hooked_client, hooked_app, jobs, done))
             ended = time.perf_counter()
             _drain(receiver_url, before + jobs * per_job)
             drains.append(time.perf_counter() - ended)
+            hooked_cpu.append((_cpu(server) - cpu) / jobs)
         hooked_client.close()
     finally:
         target.stop()
@@ -240,14 +259,20 @@ def bench_cost(
         f"(b) {jobs} runs of {steps} step(s) a burst, {rounds} rounds; {subs} subscriptions to "
         f"{', '.join(events)}: {per_job} deliveries per run"
     )
-    for i, (p, h, d) in enumerate(zip(plain, hooked, drains, strict=True)):
+    rows = zip(plain, hooked, drains, plain_cpu, hooked_cpu, strict=True)
+    for i, (p, h, d, pc, hc) in enumerate(rows):
         print(
             f"    round {i + 1}: no webhooks {p:6.1f} jobs/s | with {h:6.1f} jobs/s | {h / p:.3f}"
-            f" | last delivery {d:.2f} s after the last job"
+            f" | last delivery {d:.2f} s after the last job | server CPU per run "
+            f"{pc * 1000:.1f} -> {hc * 1000:.1f} ms"
         )
+    added = [h - p for h, p in zip(hooked_cpu, plain_cpu, strict=True)]
     print(
         f"    median ratio {statistics.median(ratios):.3f}; deliveries done "
-        f"{statistics.median(drains):.2f} s (median) after the burst's last job"
+        f"{statistics.median(drains):.2f} s (median) after the burst's last job; server CPU "
+        f"per run {statistics.median(plain_cpu) * 1000:.1f} -> "
+        f"{statistics.median(hooked_cpu) * 1000:.1f} ms (+{statistics.median(added) * 1000:.1f}"
+        f" ms, {statistics.median(added) * 1000 / max(1, per_job):.2f} ms per delivery)"
     )
 
 
@@ -270,6 +295,8 @@ def main() -> None:
     receiver, receiver_url = start_receiver()
     server = Server(env, "api" if args.scaled else "serve")
     worker = subprocess.Popen([*GAUNTLET, "worker"], env=env) if args.scaled else None
+    if worker is not None:
+        SERVER_PIDS.append(worker.pid)
     try:
         mode = "scaled: gauntlet api + 1 worker" if args.scaled else "embedded gauntlet serve"
         print(f"{mode}; receiver: asyncio process answering 204")

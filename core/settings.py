@@ -23,6 +23,9 @@ DEFAULT_MAX_SUITE_STEPS = 10_000
 DEFAULT_WEBHOOK_MAX_ATTEMPTS = 10
 DEFAULT_WEBHOOK_RETRY_BASE_SECONDS = 30.0
 DEFAULT_WEBHOOK_DISABLE_AFTER_SECONDS = 86_400.0
+# Attempts mostly wait (on the receiver, the database): enough threads that a few
+# receivers hanging until the timeout do not hold every delivery up (bench/webhooks.py).
+DEFAULT_WEBHOOK_THREADS = 8
 # A receiver acknowledges; it has no reason to answer with more than a few kilobytes.
 DEFAULT_WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -128,7 +131,9 @@ class Settings(BaseSettings):
         "matching events (other processes see a change after at most this).",
     )
     webhook_threads: int = Field(
-        default=2, ge=1, description="Delivery threads per worker process (besides jobs')."
+        default=DEFAULT_WEBHOOK_THREADS,
+        ge=1,
+        description="Delivery threads per worker process (besides jobs').",
     )
     webhook_secret_keys: list[str] | None = Field(
         default=None,
