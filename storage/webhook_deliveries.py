@@ -8,10 +8,12 @@ message that arrives early, and a worker that lost its lease all do nothing.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
+from storage.models import new_id
 from storage.pages import Page, offset_page
 from storage.webhook_models import DeliveryStatus, WebhookDelivery
 
@@ -24,6 +26,47 @@ def add_all(session: Session, deliveries: list[WebhookDelivery]) -> list[Webhook
     session.add_all(deliveries)
     session.flush()
     return deliveries
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """A delivery to insert in bulk (what an event fans out to)."""
+
+    org_id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    job_id: str | None
+    seq: int | None
+    payload: str
+
+
+def insert_many(session: Session, deliveries: list[NewDelivery]) -> list[str]:
+    """Insert PENDING deliveries, due now, in one statement; their ids. Caller commits.
+    Plain rows rather than models: an event may fan out to a hundred subscriptions, and
+    building a model per row cost more than the insert."""
+    now = time.time()
+    rows = [
+        {
+            "id": new_id("whd"),
+            "org_id": d.org_id,
+            "subscription_id": d.subscription_id,
+            "event_id": d.event_id,
+            "event_type": d.event_type,
+            "job_id": d.job_id,
+            "seq": d.seq,
+            "payload": d.payload,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "history_json": "[]",
+            "created_at": now,
+        }
+        for d in deliveries
+    ]
+    if rows:
+        session.connection().execute(insert(_TABLE), rows)
+    return [str(r["id"]) for r in rows]
 
 
 def get(
@@ -52,10 +95,25 @@ def page(
     return offset_page(session, statement, offset, limit)
 
 
-# The two statements every attempt runs, built once: building a statement costs more CPU
-# than executing it on SQLite (bench/webhooks.py).
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """What an attempt needs of the delivery it claimed."""
+
+    id: str
+    subscription_id: str
+    event_id: str
+    event_type: str
+    payload: str
+    attempts: int
+    history_json: str
+
+
+_TABLE = WebhookDelivery.__table__  # type: ignore[attr-defined]
+# The statements every attempt runs, built once and executed as Core statements on the
+# session's connection: building a statement, and the ORM's bulk-update machinery, cost
+# more CPU than executing it on SQLite (bench/webhooks.py).
 _CLAIM = (
-    update(WebhookDelivery)
+    update(_TABLE)
     .where(
         col(WebhookDelivery.id) == bindparam("delivery_id"),
         or_(
@@ -71,12 +129,18 @@ _CLAIM = (
         lease_expires_at=bindparam("lease_until"),
         attempts=WebhookDelivery.attempts + 1,
     )
-    # One round trip, and no search of the session for rows to refresh.
-    .returning(WebhookDelivery)
-    .execution_options(synchronize_session=False)
+    .returning(
+        col(WebhookDelivery.id),
+        col(WebhookDelivery.subscription_id),
+        col(WebhookDelivery.event_id),
+        col(WebhookDelivery.event_type),
+        col(WebhookDelivery.payload),
+        col(WebhookDelivery.attempts),
+        col(WebhookDelivery.history_json),
+    )
 )
 _SETTLE = (
-    update(WebhookDelivery)
+    update(_TABLE)
     .where(
         col(WebhookDelivery.id) == bindparam("delivery_id"),
         col(WebhookDelivery.lease_owner) == bindparam("owner"),
@@ -94,27 +158,30 @@ _SETTLE = (
         finished_at=bindparam("finished"),
         attempts=WebhookDelivery.attempts - bindparam("uncounted"),
     )
-    .execution_options(synchronize_session=False)
 )
 
 
-def claim(session: Session, delivery_id: str, owner: str, lease_s: float) -> WebhookDelivery | None:
+def claim(session: Session, delivery_id: str, owner: str, lease_s: float) -> ClaimedDelivery | None:
     """PENDING and due → DELIVERING (one more attempt, leased to ``owner``), or take over a
     DELIVERING row whose lease expired (its worker died). Commits. The claimed row, or
     None when there is nothing to do (not due yet, being delivered, final, deleted)."""
     now = time.time()
-    claimed = session.execute(
-        _CLAIM,
-        {
-            "delivery_id": delivery_id,
-            "due_by": now + EARLY_TOLERANCE_S,
-            "now": now,
-            "owner": owner,
-            "lease_until": now + lease_s,
-        },
-    ).scalar_one_or_none()
+    claimed = (
+        session.connection()
+        .execute(
+            _CLAIM,
+            {
+                "delivery_id": delivery_id,
+                "due_by": now + EARLY_TOLERANCE_S,
+                "now": now,
+                "owner": owner,
+                "lease_until": now + lease_s,
+            },
+        )
+        .first()
+    )
     session.commit()
-    return claimed
+    return None if claimed is None else ClaimedDelivery(*claimed)
 
 
 def settle(
@@ -135,7 +202,7 @@ def settle(
     claimed attempt was not made, and is not counted). False if the lease was lost
     meanwhile. Caller commits."""
     final = status != DeliveryStatus.PENDING
-    result = session.execute(
+    result = session.connection().execute(
         _SETTLE,
         {
             "delivery_id": delivery_id,
@@ -150,7 +217,7 @@ def settle(
             "uncounted": 0 if attempted else 1,
         },
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)
 
 
 def cancel_pending(session: Session, subscription_id: str, reason: str) -> int:

@@ -52,7 +52,7 @@ _TARGET = sa.select(
 
 def delivery_target(session: Session, subscription_id: str) -> DeliveryTarget | None:
     """Unfenced: for the delivery actor, which works from a delivery row's reference."""
-    row = session.execute(_TARGET, {"subscription_id": subscription_id}).first()
+    row = session.connection().execute(_TARGET, {"subscription_id": subscription_id}).first()
     return None if row is None else DeliveryTarget(*row)
 
 
@@ -93,7 +93,7 @@ def remove(session: Session, subscription: WebhookSubscription) -> None:
 
 # Run after every successful attempt: built once (see storage.webhook_deliveries).
 _SUCCESS = (
-    update(WebhookSubscription)
+    update(WebhookSubscription.__table__)  # type: ignore[attr-defined]
     .where(
         col(WebhookSubscription.id) == bindparam("subscription_id"),
         or_(
@@ -103,7 +103,6 @@ _SUCCESS = (
         ),
     )
     .values(failing_since=None, last_success_at=bindparam("at"))
-    .execution_options(synchronize_session=False)
 )
 
 

@@ -25,7 +25,8 @@ from actors.webhooks.sender import Attempt, Envelope, Sender
 from storage import webhook_deliveries as delivery_rows
 from storage import webhooks as subscription_rows
 from storage.db import session_scope
-from storage.webhook_models import DeliveryStatus, WebhookDelivery
+from storage.webhook_deliveries import ClaimedDelivery
+from storage.webhook_models import DeliveryStatus
 from storage.webhooks import DeliveryTarget
 
 log = structlog.get_logger(__name__)
@@ -94,7 +95,7 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> None:
         _fail(ctx, row, subscription, history, attempt)
 
 
-def _refusal(subscription: DeliveryTarget | None, row: WebhookDelivery) -> str | None:
+def _refusal(subscription: DeliveryTarget | None, row: ClaimedDelivery) -> str | None:
     if subscription is None:
         return "the webhook was deleted"
     # A ping is how a receiver is checked before its subscription is enabled again.
@@ -112,7 +113,7 @@ def _live_secrets(box: SecretBox, subscription: DeliveryTarget) -> list[str]:
     return live
 
 
-def _history(row: WebhookDelivery) -> list[dict[str, Any]]:
+def _history(row: ClaimedDelivery) -> list[dict[str, Any]]:
     history: list[dict[str, Any]] = json.loads(row.history_json)
     # Attempts claimed but never recorded: their worker died mid-attempt.
     while len(history) < row.attempts - 1:
@@ -139,7 +140,7 @@ def _entry(number: int, attempt: Attempt) -> dict[str, Any]:
 
 
 def _succeed(
-    ctx: DeliveryContext, row: WebhookDelivery, history: list[dict[str, Any]], attempt: Attempt
+    ctx: DeliveryContext, row: ClaimedDelivery, history: list[dict[str, Any]], attempt: Attempt
 ) -> None:
     with session_scope(ctx.worker.engine) as session:
         if delivery_rows.settle(
@@ -157,7 +158,7 @@ def _succeed(
 
 def _fail(
     ctx: DeliveryContext,
-    row: WebhookDelivery,
+    row: ClaimedDelivery,
     subscription: DeliveryTarget,
     history: list[dict[str, Any]],
     attempt: Attempt,
@@ -200,7 +201,7 @@ def _fail(
 
 
 def _cancel(
-    ctx: DeliveryContext, row: WebhookDelivery, history: list[dict[str, Any]], *, error: str
+    ctx: DeliveryContext, row: ClaimedDelivery, history: list[dict[str, Any]], *, error: str
 ) -> None:
     with session_scope(ctx.worker.engine) as session:
         delivery_rows.settle(

@@ -24,14 +24,14 @@ import structlog
 from sqlalchemy.engine import Engine
 
 from actors.webhooks.catalog import SOURCE_TYPES, SUMMARY_TYPE, TERMINAL_SOURCE_TYPES, wanted_types
-from actors.webhooks.payloads import Notice, notices_for
+from actors.webhooks.payloads import notices_for
 from actors.webhooks.queue import DeliverySender
 from storage import webhook_deliveries as delivery_rows
 from storage import webhooks as subscription_rows
 from storage.db import session_scope
 from storage.events import DEFAULT_READ_LIMIT, Event, EventStore, NewEvent
 from storage.models import Job
-from storage.webhook_models import WebhookDelivery
+from storage.webhook_deliveries import NewDelivery
 
 log = structlog.get_logger(__name__)
 _SUMMARY_TYPES = frozenset(SUMMARY_TYPE.values())
@@ -123,7 +123,15 @@ class WebhookHook:
             if job is None:
                 return
             rows = [
-                _row(notice, sub, first.org_id)
+                NewDelivery(
+                    first.org_id,
+                    sub.id,
+                    notice.id,
+                    notice.type,
+                    notice.job_id,
+                    notice.seq,
+                    notice.body.decode(),
+                )
                 for event in events
                 for notice in notices_for(session, job, event, self.public_url)
                 for sub in subscribed
@@ -131,9 +139,9 @@ class WebhookHook:
             ]
             if not rows:
                 return
-            delivery_rows.add_all(session, rows)
+            ids = delivery_rows.insert_many(session, rows)
             session.commit()
-        self.enqueue([r.id for r in rows])
+        self.enqueue(ids)
         log.info("webhooks.matched", job_id=first.job_id, deliveries=len(rows))
 
     def enqueue(self, delivery_ids: Sequence[str]) -> None:
@@ -150,18 +158,6 @@ def _may_want(sub: Subscribed, event: Event) -> bool:
     if event.type in sub.wanted:
         return True
     return event.type in TERMINAL_SOURCE_TYPES and not sub.wanted.isdisjoint(_SUMMARY_TYPES)
-
-
-def _row(notice: Notice, sub: Subscribed, org_id: str) -> WebhookDelivery:
-    return WebhookDelivery(
-        org_id=org_id,
-        subscription_id=sub.id,
-        event_id=notice.id,
-        event_type=notice.type,
-        job_id=notice.job_id,
-        seq=notice.seq,
-        payload=notice.body.decode(),
-    )
 
 
 class HookedEventStore:
