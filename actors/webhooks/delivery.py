@@ -65,9 +65,13 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> None:
             return
         subscription = subscription_rows.delivery_target(session, row.subscription_id)
     history = _history(row)
-    refusal = _refusal(subscription, row)
-    if refusal is not None or subscription is None:
-        _cancel(ctx, row, history, error=refusal or "the webhook was deleted")
+    if subscription is None:
+        _cancel(ctx, row, history, error="the webhook was deleted")
+        return
+    # A ping is how a receiver is checked before its subscription is enabled again.
+    if not subscription.enabled and row.event_type != PING:
+        reason = subscription.disabled_reason or "by a user"
+        _cancel(ctx, row, history, error=f"the webhook is disabled: {reason}")
         return
     try:
         secrets = _live_secrets(ctx.box, subscription)
@@ -93,15 +97,6 @@ def deliver(ctx: DeliveryContext, delivery_id: str) -> None:
         _succeed(ctx, row, history, attempt)
     else:
         _fail(ctx, row, subscription, history, attempt)
-
-
-def _refusal(subscription: DeliveryTarget | None, row: ClaimedDelivery) -> str | None:
-    if subscription is None:
-        return "the webhook was deleted"
-    # A ping is how a receiver is checked before its subscription is enabled again.
-    if not subscription.enabled and row.event_type != PING:
-        return f"the webhook is disabled: {subscription.disabled_reason or 'by a user'}"
-    return None
 
 
 def _live_secrets(box: SecretBox, subscription: DeliveryTarget) -> list[str]:
