@@ -20,6 +20,7 @@ from dramatiq.middleware import (
 )
 
 from actors.middleware import JobLogContext
+from actors.webhooks.queue import WEBHOOK_QUEUE
 from core.jobs import KINDS, JobKind
 
 QUEUE = "gauntlet-jobs"
@@ -46,6 +47,7 @@ def build_broker(redis_url: str | None, namespace: str = NAMESPACE) -> dramatiq.
     else:
         broker = StubBroker(middleware=_middleware())
     broker.declare_queue(QUEUE)
+    broker.declare_queue(WEBHOOK_QUEUE)
     return broker
 
 

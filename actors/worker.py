@@ -3,17 +3,19 @@ or in ``gauntlet worker`` processes (scaled)."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import dramatiq
 import structlog
 from sqlalchemy.engine import Engine
 
-from actors.broker import Dispatcher
+from actors.broker import QUEUE, Dispatcher
 from actors.context import WorkerContext
 from actors.declare import declare_actors
 from actors.heartbeat import HeartbeatKeeper
 from actors.reaper import Reaper
+from actors.webhooks.pool import DeliveryPool
 from core.settings import Settings
 from storage import job_states
 from storage.db import session_scope
@@ -45,12 +47,17 @@ class WorkerPool:
             send_later=self._send_later,
         )
         declare_actors(broker, self.ctx)
-        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+        self.worker = dramatiq.Worker(
+            broker, queues={QUEUE}, worker_threads=threads, worker_timeout=100
+        )
         # Dramatiq prefetches twice its threads by default. Jobs are long: a prefetched
         # message waits on a busy worker while another idles, and if this process dies
         # it stays unacked until the broker's heartbeat timeout. Take only what runs now.
         self.worker.queue_prefetch = threads
         self.reaper = Reaper(self.ctx, self.dispatcher)
+        self.webhooks = DeliveryPool(
+            self.ctx, broker, threads=settings.webhook_threads, embedded=embedded
+        )
         self.heartbeat = HeartbeatKeeper(
             engine, self.ctx.worker_id, threads=threads, mode="embedded" if embedded else "worker"
         )
@@ -69,6 +76,7 @@ class WorkerPool:
             self.reaper.sweep(queued_before=time.time())
         self.worker.start()
         self.reaper.start()
+        self.webhooks.start()
         self.heartbeat.start()
         log.info("worker.started", worker=self.ctx.worker_id, threads=self.worker.worker_threads)
 
@@ -76,6 +84,10 @@ class WorkerPool:
         """Stop taking messages; running jobs are handed back (QUEUED) within ``grace_s``."""
         self.ctx.shutting_down.set()
         self.reaper.stop()
+        # In parallel, so the two together stay within the grace.
+        webhooks = threading.Thread(target=self.webhooks.stop, args=(grace_s,), daemon=True)
+        webhooks.start()
         self.worker.stop(timeout=int(grace_s * 1000))
+        webhooks.join()
         self.heartbeat.stop()
         log.info("worker.stopped", worker=self.ctx.worker_id)

@@ -18,6 +18,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_MAX_BODY_BYTES = 16 * 1_048_576
 # Suites of a few thousand steps exist (recorded traffic); beyond this it is a mistake.
 DEFAULT_MAX_SUITE_STEPS = 10_000
+# Webhooks: 10 attempts, the first retry after 30 s and each next one 2.5 times later,
+# span about 21 hours; a subscription failing for a day is disabled.
+DEFAULT_WEBHOOK_MAX_ATTEMPTS = 10
+DEFAULT_WEBHOOK_RETRY_BASE_SECONDS = 30.0
+DEFAULT_WEBHOOK_DISABLE_AFTER_SECONDS = 86_400.0
+# Attempts mostly wait (on the receiver, the database): enough threads that a few
+# receivers hanging until the timeout do not hold every delivery up (bench/webhooks.py).
+DEFAULT_WEBHOOK_THREADS = 8
+# A receiver acknowledges; it has no reason to answer with more than a few kilobytes.
+DEFAULT_WEBHOOK_MAX_RESPONSE_BYTES = 64 * 1024
 
 
 class Settings(BaseSettings):
@@ -131,6 +141,53 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Unset: events are kept forever."
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The base URL clients reach Gauntlet at (links in webhook payloads); "
+        "unset: links are paths such as /client/v1/jobs/job_….",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, description="Per delivery attempt: connect, send and answer."
+    )
+    webhook_max_attempts: int = Field(default=DEFAULT_WEBHOOK_MAX_ATTEMPTS, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(
+        default=DEFAULT_WEBHOOK_RETRY_BASE_SECONDS,
+        gt=0,
+        description="Delay before the first retry; each next one is 2.5 times longer "
+        "(±20 % jitter).",
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=DEFAULT_WEBHOOK_DISABLE_AFTER_SECONDS,
+        gt=0,
+        description="A subscription whose deliveries fail for this long is disabled.",
+    )
+    webhook_lease_seconds: float = Field(
+        default=30,
+        ge=1,
+        description="A delivery whose worker died is retried after this (plus at most "
+        "the reaper's 5 s tick); must exceed the timeout.",
+    )
+    webhook_requeue_after_seconds: float = Field(
+        default=60, gt=0, description="A delivery overdue by this long is sent again."
+    )
+    webhook_max_response_bytes: int = Field(default=DEFAULT_WEBHOOK_MAX_RESPONSE_BYTES, ge=0)
+    webhook_cache_seconds: float = Field(
+        default=2,
+        ge=0,
+        description="How long a process reuses an organization's subscriptions when "
+        "matching events (other processes see a change after at most this).",
+    )
+    webhook_threads: int = Field(
+        default=DEFAULT_WEBHOOK_THREADS,
+        ge=1,
+        description="Delivery threads per worker process (besides jobs').",
+    )
+    webhook_secret_keys: list[str] | None = Field(
+        default=None,
+        description="Keys sealing webhook signing secrets at rest (the first seals, every "
+        "one opens); unset: a key kept in the database.",
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -144,6 +201,12 @@ class Settings(BaseSettings):
                 "GAUNTLET_LOAD_DISTRIBUTED needs GAUNTLET_REDIS_URL: loadgen workers find "
                 "load tests through Redis"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_lease_outlasts_a_delivery(self) -> Settings:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds")
         return self
 
     @property

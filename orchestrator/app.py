@@ -27,6 +27,7 @@ from orchestrator.api import (
     runs,
     suite_sync,
     suites,
+    webhooks,
 )
 from orchestrator.auth import authorize
 from orchestrator.deps import Authorized
@@ -55,6 +56,7 @@ API_ROUTERS = (
     ops.router,
     graphql_router,
     gateway.router,
+    webhooks.router,
 )
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "

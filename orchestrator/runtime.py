@@ -9,6 +9,9 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from actors.broker import Dispatcher, build_broker
+from actors.webhooks.hook import HookedEventStore, WebhookHook
+from actors.webhooks.queue import DeliverySender
+from actors.webhooks.sealing import SecretBox
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from orchestrator.auth.cache import PrincipalCache, RevocationChannel
@@ -41,6 +44,9 @@ class Runtime:
     # The time of quotas, key expiry and rotation; tests move it (core.clock).
     clock: Clock
     last_used: LastUsedRecorder
+    # Job events reach webhooks through ``events`` (a HookedEventStore around the store).
+    webhooks: WebhookHook
+    webhook_box: SecretBox
 
     def key_revoked(self, key_id: str) -> None:
         """Forget a revoked (or rotated) key here and, when scaled, in every other API
@@ -69,8 +75,17 @@ def build_runtime(
     with session_scope(engine) as session:
         cursor_key = orgs.instance_secret(session, "cursor_signing").encode()
     broker = build_broker(settings.redis_url, settings.redis_namespace)
-    events = build_event_store(
-        engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
+    webhooks = WebhookHook(
+        engine,
+        DeliverySender(broker),
+        cache_s=settings.webhook_cache_seconds,
+        public_url=settings.public_url,
+    )
+    events = HookedEventStore(
+        build_event_store(
+            engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
+        ),
+        webhooks,
     )
     principals = PrincipalCache(clock=clock)
     revocations = (
@@ -104,4 +119,6 @@ def build_runtime(
         tails=TailRegistry(events),
         clock=clock,
         last_used=LastUsedRecorder(engine),
+        webhooks=webhooks,
+        webhook_box=SecretBox.for_installation(settings, engine),
     )

@@ -7,6 +7,7 @@ from storage import (
     plans,  # noqa: F401
     suite_versions,  # noqa: F401
     usage,  # noqa: F401
+    webhook_models,  # noqa: F401
     worker_heartbeats,  # noqa: F401
 )
 from storage.events import sql  # noqa: F401

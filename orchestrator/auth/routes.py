@@ -50,6 +50,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/company/subscription"): _rule("company:read", "org"),
     ("GET", "/company/usage"): _rule("company:read", "org"),
     ("GET", "/ops/status"): _rule("ops:read", "org"),
+    # Webhooks belong to the organization (an app_id only filters their events); their
+    # URLs may carry a receiver's token, so even reading them is an admin's business.
+    ("GET", "/webhooks"): _rule("webhooks:admin", "unlimited"),
+    ("POST", "/webhooks"): _rule("webhooks:admin", "unlimited"),
+    ("GET", "/webhooks/{webhookId}"): _rule("webhooks:admin", "unlimited"),
+    ("PATCH", "/webhooks/{webhookId}"): _rule("webhooks:admin", "unlimited"),
+    ("DELETE", "/webhooks/{webhookId}"): _rule("webhooks:admin", "unlimited"),
+    ("GET", "/webhooks/{webhookId}/deliveries"): _rule("webhooks:admin", "unlimited"),
+    ("GET", "/webhooks/{webhookId}/deliveries/{deliveryId}"): _rule("webhooks:admin", "unlimited"),
+    ("POST", "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): _rule(
+        "webhooks:admin", "unlimited"
+    ),
+    ("POST", "/webhooks/{webhookId}/ping"): _rule("webhooks:admin", "unlimited"),
     # One query reads across resources and apps: the coarse read scope, unlimited keys.
     ("GET", "/graphql"): _rule("read", "unlimited"),
     ("POST", "/graphql"): _rule("read", "unlimited"),

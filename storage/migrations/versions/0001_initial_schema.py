@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:41:12.476980
+Create Date: 2026-11-30 02:37:02.741427
 """
 
 from alembic import op
@@ -57,6 +57,35 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('webhook_deliveries',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('subscription_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.Float(), nullable=True),
+    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('lease_expires_at', sa.Float(), nullable=True),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('latency_ms', sa.Float(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('history_json', sa.Text(), nullable=False),
+    sa.Column('redelivery_of', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('created_at', sa.Float(), nullable=False),
+    sa.Column('finished_at', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('pk'),
+    sa.UniqueConstraint('id')
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_status_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_webhook_deliveries_sub_pk', ['subscription_id', 'pk'], unique=False)
+
     op.create_table('worker_heartbeats',
     sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('hostname', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
@@ -256,6 +285,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
     sa.PrimaryKeyConstraint('org_id', 'metric', 'period_start')
     )
+    op.create_table('webhook_subscriptions',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('org_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('app_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=2048), nullable=False),
+    sa.Column('events_json', sa.Text(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sa.Text(), nullable=True),
+    sa.Column('secret_sealed', sa.Text(), nullable=False),
+    sa.Column('previous_secret_sealed', sa.Text(), nullable=True),
+    sa.Column('previous_secret_expires_at', sa.Float(), nullable=True),
+    sa.Column('failing_since', sa.Float(), nullable=True),
+    sa.Column('last_success_at', sa.Float(), nullable=True),
+    sa.Column('created_at', sa.Float(), nullable=False),
+    sa.Column('updated_at', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_subscriptions_org_created', ['org_id', 'created_at'], unique=False)
+
     op.create_table('test_suites',
     sa.Column('pk', sa.Integer(), nullable=False),
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -301,6 +352,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_test_suites_app_pk')
 
     op.drop_table('test_suites')
+    with op.batch_alter_table('webhook_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_subscriptions_org_created')
+
+    op.drop_table('webhook_subscriptions')
     op.drop_table('usage_counters')
     with op.batch_alter_table('test_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_test_runs_job_id'))
@@ -345,6 +400,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_worker_heartbeats_last_seen_at'))
 
     op.drop_table('worker_heartbeats')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_sub_pk')
+        batch_op.drop_index('ix_webhook_deliveries_status_due')
+
+    op.drop_table('webhook_deliveries')
     op.drop_table('organizations')
     with op.batch_alter_table('job_events', schema=None) as batch_op:
         batch_op.drop_index('ix_job_events_org_id_id')

@@ -70,15 +70,23 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api-keys"): {"name": "k", "scopes": ["keys:read"], "app_ids": ["{ownAppId}"]},
     ("POST", "/apps/{appId}/test-runs/{runId}/normalize"): {},
     ("POST", "/apps/{appId}/test-runs/{runId}/suite-reports/{reportId}/normalize"): {},
+    ("POST", "/webhooks"): {"url": "http://127.0.0.1:9/hook", "events": ["job.*"]},
+    ("PATCH", "/webhooks/{webhookId}"): {"description": "renamed"},
 }
 NO_BODY = {
     ("POST", "/jobs/{jobId}/stop"),
     ("POST", "/apps/{appId}/load-tests/{runId}/stop"),
     ("POST", "/apps/{appId}/test-suites/{suiteId}/versions/{version}/rollback"),
     ("POST", "/api-keys/{keyId}/rotate"),
+    ("POST", "/webhooks/{webhookId}/ping"),
+    ("POST", "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"),
 }
 # Permitted answers other than 2xx: a queued validation has no result yet.
-PERMITTED = {("GET", "/jobs/{jobId}/validation-result"): {409}}
+PERMITTED = {
+    ("GET", "/jobs/{jobId}/validation-result"): {409},
+    # The ping's delivery may still be pending: it can be sent again only once it ended.
+    ("POST", "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"): {409},
+}
 
 
 @dataclass
@@ -156,6 +164,14 @@ def build(api: Api, make_key: MakeKey) -> Fixture:
         )
         assert spare.status_code == 201, spare.text
         fixture.key_id = spare.json()["data"]["id"]
+        # Webhooks belong to the organization, not to an app: both sides share one.
+        hook = client.post("/webhooks", json=BODIES[("POST", "/webhooks")])
+        assert hook.status_code == 201, hook.text
+        webhook_id = hook.json()["data"]["id"]
+        ping = client.post(f"/webhooks/{webhook_id}/ping")
+        assert ping.status_code == 202, ping.text
+        for ids in fixture.ids.values():
+            ids.update(webhookId=webhook_id, deliveryId=ping.json()["data"]["id"])
     return fixture
 
 

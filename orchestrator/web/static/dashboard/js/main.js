@@ -11,6 +11,7 @@ import { runsView, runView } from "./views/runs.js";
 import { loadTestsView, loadTestView } from "./views/loadtests.js";
 import { opsView } from "./views/ops.js";
 import { planView } from "./views/plan.js";
+import { webhooksView, webhookView } from "./views/webhooks.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -35,6 +36,7 @@ function viewFor({ section, parts }) {
   if (section === "load-tests") return parts[1] ? loadTestView : loadTestsView;
   if (section === "ops") return opsView;
   if (section === "plan") return planView;
+  if (section === "webhooks") return parts[0] ? webhookView : webhooksView;
   return null;
 }
 
