@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actors.generate.jsonschema import SchemaConverter
-from actors.generate.operations import Operation
+from actors.generate.operations import Operation, media_kind
 from actors.generate.refs import RefError
 from actors.generate.requests import RequestPlan, Template, plan_request, render_request
 from actors.generate.resources import ResourceIndex
@@ -95,9 +95,8 @@ class SuiteBuilder:
         assertions: list[dict[str, Any]] = [
             {"type": "status_code", "expected": status_list(expected)}  # type: ignore[arg-type]
         ]
-        schema = self.response_schema(op) if with_schema else None
-        if schema is not None:
-            assertions.append({"type": "schema", "schema": schema})
+        if with_schema:
+            assertions.extend(self._body_assertions(op))
         step: dict[str, Any] = {
             "name": name[:200],
             "request": render_request(op, plan),
@@ -106,6 +105,23 @@ class SuiteBuilder:
         if extract:
             step["extract"] = extract
         return step
+
+    def _body_assertions(self, op: Operation) -> list[dict[str, Any]]:
+        """What a success answer's body must be: of the documented media type (JSON in
+        any flavour counts as JSON, which is what the request accepts) and, for JSON,
+        of the documented schema."""
+        out: list[dict[str, Any]] = []
+        response = op.success_response()
+        accept = response.accept() if response is not None and op.method != "HEAD" else None
+        if accept:
+            expected = "json" if media_kind(accept) == "json" else accept
+            out.append(
+                {"type": "header", "name": "content-type", "op": "contains", "expected": expected}
+            )
+        schema = self.response_schema(op)
+        if schema is not None:
+            out.append({"type": "schema", "schema": schema})
+        return out
 
     def setup(
         self,

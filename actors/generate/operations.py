@@ -35,6 +35,19 @@ class Response:
     code: str  # "200", "2XX" or "default", as documented
     schema: Any | None  # of the JSON body, when there is one
     links: dict[str, Any] = field(default_factory=dict)
+    media_types: tuple[str, ...] = ()  # as documented, in the document's order
+    headers: tuple[str, ...] = ()  # documented header names, lower case
+
+    def accept(self) -> str | None:
+        """The media type to ask for: JSON (what a suite can judge) when documented,
+        else the first one documented; None for a response without a body."""
+        if not self.media_types:
+            return None
+        bases = [mt.split(";", 1)[0].strip() for mt in self.media_types]
+        json_types = [mt for mt in bases if media_kind(mt) == "json"]
+        exact = [mt for mt in json_types if mt.lower() == "application/json"]
+        chosen = (exact or json_types or bases)[0]
+        return "application/json" if "*" in chosen else chosen
 
 
 @dataclass
@@ -201,8 +214,11 @@ def _body(op: dict[str, Any], r: Resolver, notes: list[str]) -> RequestBody | No
     mt, kind, media = min(usable, key=lambda entry: _KIND_ORDER[entry[1]])  # type: ignore[index]
     media = r.deref(media)
     media = media if isinstance(media, dict) else {}
+    base = str(mt).split(";", 1)[0].strip()
+    # A validating API refuses a media type it does not list (415), so the documented
+    # one is sent, including vendor JSON types; only wildcards become application/json.
     return RequestBody(
-        media_type=str(mt).split(";", 1)[0].strip() if kind != "json" else "application/json",
+        media_type=base if "*" not in base else "application/json",
         kind=kind,  # type: ignore[arg-type]
         schema=media.get("schema", {}),
         required=required,
@@ -226,14 +242,14 @@ def _responses(op: dict[str, Any], r: Resolver, notes: list[str]) -> dict[str, R
         if not isinstance(resp, dict):
             continue
         schema = None
-        content = resp.get("content")
-        if isinstance(content, dict):
-            for mt, media in content.items():
-                if media_kind(str(mt)) == "json" and isinstance(media, dict) and "schema" in media:
-                    schema = media["schema"]
-                    break
+        content = as_dict(resp.get("content"))
+        for mt, media in content.items():
+            if media_kind(str(mt)) == "json" and isinstance(media, dict) and "schema" in media:
+                schema = media["schema"]
+                break
         links = as_dict(resp.get("links"))
-        out[code] = Response(code, schema, links)
+        headers = tuple(str(h).lower() for h in as_dict(resp.get("headers")))
+        out[code] = Response(code, schema, links, tuple(str(mt) for mt in content), headers)
     return out
 
 

@@ -93,6 +93,11 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
             cookies.append(f"{name}={_joined(param, value, ',')}")
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
+    response = op.success_response()
+    accept = response.accept() if response is not None else None
+    if accept and not any(name.lower() == "accept" for name in headers):
+        # Without it a target offering XML first answers XML, which no JSON check reads.
+        headers["Accept"] = accept
     request: dict[str, Any] = {"method": op.method, "path": path}
     if query:
         request["query"] = query
@@ -100,7 +105,7 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
         request["headers"] = headers
     if plan.body is not MISSING and op.body is not None:
         request["body"] = _body(plan.body, op.body.kind)
-        if op.body.kind != "json":
+        if op.body.media_type != "application/json":
             request["content_type"] = op.body.media_type
     return request
 
