@@ -1,32 +1,25 @@
 """Running generated candidates against the live API: where they run (base URL plus the
-document's server path), with which client (the app's auth, the job's per-request
-timeout), and the judgement of each run.
+path prefix decided in :mod:`actors.jobs.generate_base`), with which client (the app's
+auth where the document wants it, the job's per-request timeout), and the judgement of
+each run, confirmed by a second run of what is kept.
 
-Suites run with the document's server path (``/v1``) in front of their paths unless the
-base URL already ends with it, and are saved that way, so a run with the same base URL
-right after generation sends exactly the requests that were checked.
+Suites are saved with the prefix in front of their paths, so a run with the same base
+URL right after generation sends exactly the requests that were checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from actors.context import WorkerContext
 from actors.generate import GeneratedSuite
+from actors.jobs.generate_pin import pin_values, unpin_varying
+from actors.jobs.generate_reach import Reach
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement, judge
 from actors.runner import TargetClient, run_suite, run_suites
+from actors.runner.results import StepResult, SuiteResult
 from actors.runner.suite import Suite
-
-
-def path_prefix(base_url: str, server_path: str) -> str:
-    """What to put in front of suite paths: the document's server path, unless the base
-    URL already ends with it."""
-    if not server_path:
-        return ""
-    base_path = urlsplit(base_url).path.rstrip("/")
-    return "" if base_path.endswith(server_path) else server_path
 
 
 def with_prefix(suite: Suite, prefix: str) -> Suite:
@@ -76,13 +69,15 @@ class CandidateChecker:
         self.responses = responses
         self.should_stop = should_stop
         self.workers = max(1, ctx.settings.run_concurrency)
+        self.reach = Reach(responses)
 
     def _client(self) -> Any:
         return target_client(self.ctx, self.auth, self.timeout)
 
     def check(self, suites: list[Suite], batch: list[GeneratedSuite]) -> list[Judgement]:
         """One judgement per suite (``batch`` says what each is), in order; suites run
-        concurrently, each with a client of its own."""
+        concurrently, each with a client of its own. What the valid requests of the
+        batch reached counts for its negative cases too."""
         results = run_suites(
             suites,
             concurrency=self.workers,
@@ -90,35 +85,60 @@ class CandidateChecker:
             client_factory=self._client,
             should_stop=self.should_stop,
         )
+        for suite, generated, result in zip(suites, batch, results, strict=True):
+            if generated.kind != "negative":
+                self.reach.observe(suite, result)
         judged = []
         for suite, generated, result in zip(suites, batch, results, strict=True):
-            judgement = judge(suite, result, self.responses, generated.kind)
-            if judgement.verdict == "contradicts_spec":
-                judgement = self._confirm(judgement)
+            judgement = judge(
+                suite,
+                result,
+                self.responses,
+                generated.kind,
+                operation=generated.operation,
+                reached=self.reach.evidence,
+            )
+            if judgement.verdict in ("kept", "contradicts_spec"):
+                judgement = self._confirm(judgement, result, generated.kind)
             judged.append(judgement)
         return judged
 
-    def _confirm(self, judgement: Judgement) -> Judgement:
-        """Run a marked suite once more: it is kept only if it passes as it will be run."""
+    def _confirm(self, judgement: Judgement, first: SuiteResult, kind: str) -> Judgement:
+        """A kept suite with the values its first run saw pinned (valid requests only),
+        run once more as it will be kept: values that changed become noise; any other
+        failure drops it. A suite kept unchanged needs no second run."""
         assert judgement.suite is not None
+        suite = judgement.suite if kind == "negative" else pin_values(judgement.suite, first)
+        if suite == judgement.suite and judgement.verdict == "kept":
+            return judgement
         with self._client() as client:
             again = run_suite(
-                judgement.suite,
-                base_url=self.base_url,
-                client=client,
-                should_stop=self.should_stop,
+                suite, base_url=self.base_url, client=client, should_stop=self.should_stop
             )
         if again.stopped:
             return Judgement("stopped")
-        if again.passed:
-            return judgement
-        failing = next(s for s in again.steps if not s.passed)
-        why = failing.error or "; ".join(a.reason or "" for a in failing.assertions if not a.passed)
-        return Judgement(
-            "dropped",
-            reasons=[
-                *judgement.reasons,
-                f"still failing once set to the API's behaviour: step {failing.index + 1} "
-                f"({failing.name}): {why}"[:300],
-            ],
-        )
+        if not again.passed:
+            suite, _ = unpin_varying(suite, again)
+            failing = next(
+                (s for s in again.steps if not s.passed and not _only_values_failed(s)), None
+            )
+            if failing is not None:
+                why = failing.error or "; ".join(
+                    a.reason or "" for a in failing.assertions if not a.passed
+                )
+                return Judgement(
+                    "dropped",
+                    reasons=[
+                        *judgement.reasons,
+                        f"failed when run again as it would be kept: step {failing.index + 1} "
+                        f"({failing.name}): {why}"[:300],
+                    ],
+                )
+        return Judgement(judgement.verdict, suite, judgement.reasons)
+
+
+def _only_values_failed(step: StepResult) -> bool:
+    """Whether a step failed only on value (``json_path``) assertions: values that vary."""
+    if step.error or step.extraction_failures:
+        return False
+    return all(a.passed or a.type == "json_path" for a in step.assertions)

@@ -1,0 +1,50 @@
+"""Which operations a valid request reached in this job: the evidence that a 4xx to a
+broken request is the operation refusing it, not a route that does not exist.
+
+A request reached its operation when the answer is a 2xx, or another status the
+operation documents — except 404 and 405 (the route, or the resource, was not found)
+and 401 and 403 (refused at the door, before the operation looked at the request).
+Only requests of positive cases and flows count: they are the ones meant to be valid.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from actors.jobs.generate_verdict import NOT_REACHED_WHY, DocumentedResponses, documents
+from actors.runner.results import SuiteResult
+from actors.runner.suite import Suite
+
+
+def reached_status(status: int, documented: list[str]) -> bool:
+    """Whether ``status`` shows that a request reached an operation documenting
+    ``documented`` response keys."""
+    if status in NOT_REACHED_WHY:
+        return False
+    return 200 <= status < 300 or documents(status, documented)
+
+
+class Reach:
+    """The operations reached so far, with the first evidence for each."""
+
+    def __init__(self, responses: DocumentedResponses) -> None:
+        self.responses = responses
+        self._reached: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def observe(self, suite: Suite, result: SuiteResult) -> None:
+        """Record what the steps of one run of a positive or flow ``suite`` reached."""
+        for step in result.steps:
+            if step.response is None:
+                continue
+            request = suite.steps[step.index].request
+            found = self.responses.operation(request.method, request.path)
+            if found is None or not reached_status(step.response.status, found[1]):
+                continue
+            with self._lock:
+                self._reached.setdefault(found[0], f"{step.response.status} to {step.name!r}")
+
+    def evidence(self, operation: str) -> str | None:
+        """How ``operation`` was reached ("200 to 'GET /pets'"), or None if it was not."""
+        with self._lock:
+            return self._reached.get(operation)
