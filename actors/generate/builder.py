@@ -149,9 +149,11 @@ class SuiteBuilder:
             known.update(inner.templates)
             var = self.variable(param.name, known)
             plan = plan_request(producer.op, self.gen, self.checker, rng, known)
+            verb = "find" if producer.kind == "list" else "create"
+            self.note(op, f"value of {{{param.name}}}: {producer.source}")
             result.steps.append(
                 self.step(
-                    f"setup: create {param.name} ({producer.op.key})",
+                    f"setup: {verb} {param.name} ({producer.op.key})",
                     producer.op,
                     plan,
                     producer.op.success,
@@ -160,11 +162,11 @@ class SuiteBuilder:
                 )
             )
             result.operations.append(producer.op.key)
-            known[param.name] = Template(var)
+            known[param.name] = Template(var, whole_path=producer.kind == "location")
             result.templates.update(inner.templates)
             result.templates[param.name] = known[param.name]
             mine: list[dict[str, Any]] = []
-            remover = self._remover(op, param.name)
+            remover = self._remover(op, param.name) if producer.kind != "list" else None
             if remover is not None:
                 removal = plan_request(remover, self.gen, self.checker, rng, known)
                 mine.append(

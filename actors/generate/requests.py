@@ -26,9 +26,11 @@ _PATH_SAFE = "-._~!$&'()*+,;=:@"
 
 @dataclass(frozen=True)
 class Template:
-    """A ``{{var}}`` reference to a value extracted by an earlier step."""
+    """A ``{{var}}`` reference to a value extracted by an earlier step; ``whole_path``
+    when the value is a whole URL or path (a ``Location`` header), not one segment."""
 
     var: str
+    whole_path: bool = False
 
     def __str__(self) -> str:
         return "{{" + self.var + "}}"
@@ -83,7 +85,9 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
         param = by_key.get((location, name))
         if param is None:
             continue
-        if location == "path":
+        if location == "path" and isinstance(value, Template) and value.whole_path:
+            path = str(value)
+        elif location == "path":
             path = path.replace("{" + name + "}", _path_value(param, value))
         elif location == "query":
             query.update(_query_value(param, value))

@@ -58,7 +58,12 @@ def decide(
         Decision(topic="base_path", decision=base.summary, evidence=base.evidence),
         Decision(topic="auth", decision=placed.summary, evidence=evidence),
     ]
-    ids = [r for o in result.operations for r in o.reasons if r.startswith("path parameter ")]
+    ids = [
+        f"{o.operation}: {r}"
+        for o in result.operations
+        for r in o.reasons
+        if r.startswith("value of {")
+    ]
     if ids:
         entries.append(
             Decision(
