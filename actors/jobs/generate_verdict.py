@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from actors.coverage import PathMatcher, compute_coverage
+from actors.jobs.generate_narrow import narrow
 from actors.runner.results import StepResult, SuiteResult
-from actors.runner.suite import HeaderAssertion, StatusCodeAssertion, Suite
+from actors.runner.suite import HeaderAssertion, SchemaAssertion, StatusCodeAssertion, Suite
 
 CONTRADICTS_SPEC = "contradicts-spec"
 # A reason quotes at most this much of an assertion's own explanation.
@@ -67,6 +68,8 @@ class _Fix:
     assertion: int
     status: int | None  # the status to expect instead; None removes the assertion
     content_type: str | None = None  # the content type to expect instead
+    schema: dict[str, Any] | None = None  # the narrowed schema to check instead
+    noise: tuple[str, ...] = ()  # paths the narrowed schema check sets aside
 
 
 @dataclass
@@ -184,11 +187,19 @@ def _judge_assertions(
                 continue
             problems.append(_cut(f"{where}: {_documented_but_unexpected(kind, status, verdict)}"))
         elif verdict.type == "schema" and status_ok and found is not None:
-            fixes.append(_Fix(step.index, position, None))
+            fix = _narrowed(suite, step, position)
+            fixes.append(fix)
+            kept = (
+                f"; the rest is still checked, setting aside {', '.join(fix.noise)}"
+                if fix.schema is not None and fix.noise
+                else "; the rest is still checked"
+                if fix.schema is not None
+                else ""
+            )
             contradictions.append(
                 _cut(
                     f"{where}: the {found[0]} response ({status}) does not match its "
-                    f"documented schema: {verdict.reason}"
+                    f"documented schema: {verdict.reason}{kept}"
                 )
             )
         elif verdict.type == "header" and verdict.target == "content-type" and status_ok:
@@ -211,6 +222,18 @@ def _judge_assertions(
             problems.append(_cut(f"{where}: {verdict.reason}"))
 
 
+def _narrowed(suite: Suite, step: StepResult, position: int) -> _Fix:
+    """The fix for a body off its schema: the schema narrowed to what the API sends when
+    that leaves something to check, else the check removed."""
+    assertion = suite.steps[step.index].assertions[position]
+    response = step.response
+    if isinstance(assertion, SchemaAssertion) and response is not None and not response.body_cut:
+        found = narrow(assertion.schema_, response.body or "")
+        if found is not None:
+            return _Fix(step.index, position, None, schema=found[0], noise=tuple(found[1]))
+    return _Fix(step.index, position, None)
+
+
 def _documented_but_unexpected(kind: str, status: int, verdict: Any) -> str:
     if kind == "negative" and status < 400:
         return (
@@ -229,7 +252,13 @@ def mark(suite: Suite, fixes: Sequence[_Fix], contradictions: Sequence[str]) -> 
     data = suite.model_copy(deep=True)
     dropped: dict[int, set[int]] = {}
     for fix in fixes:
-        if fix.content_type is not None:
+        if fix.schema is not None:
+            step = data.steps[fix.step]
+            step.assertions[fix.assertion] = SchemaAssertion.model_validate(
+                {"type": "schema", "schema": fix.schema}
+            )
+            step.noise = [*step.noise, *(n for n in fix.noise if n not in step.noise)]
+        elif fix.content_type is not None:
             data.steps[fix.step].assertions[fix.assertion] = HeaderAssertion(
                 type="header", name="content-type", op="contains", expected=fix.content_type
             )
