@@ -4,7 +4,8 @@ For each operation the kept suites reach (a 2xx in the run on the unchanged targ
 five mutants of its 2xx answers, each applied alone by :class:`bench._proxy.MutatingProxy`:
 
 - ``status``: another 2xx status (200 -> 201, any other -> 200);
-- ``content_type``: ``text/plain`` instead of the documented media type, body unchanged;
+- ``content_type``: ``text/plain`` instead of the documented media type, body unchanged
+  (answers with a body only);
 - ``type``: the first property of the answer (or of its first item) of another JSON type;
 - ``required``: the first property the documented schema requires, removed;
 - ``enum``: a property the documented schema gives an enum, set to a value outside it.
@@ -77,7 +78,9 @@ def mutants_for(schemas: DocumentSchemas, key: str) -> list[Mutant]:
     def status(answer: Answer) -> Answer:
         return (201 if answer[0] == 200 else 200, answer[1], answer[2])
 
-    def content_type(answer: Answer) -> Answer:
+    def content_type(answer: Answer) -> Answer | None:
+        if not answer[2] or not any(k.lower() == "content-type" for k in answer[1]):
+            return None  # no body, no content type to change
         headers = {k: v for k, v in answer[1].items() if k.lower() != "content-type"}
         return (answer[0], {**headers, "Content-Type": "text/plain; charset=utf-8"}, answer[2])
 
