@@ -125,7 +125,8 @@ def explain(history: dict[str, Any]) -> None:
             print(f"    {line}")
     for op in history["operations"]:
         if op["status"] != "kept":
-            print(f"  {op['operation']}: {op['status']}: {(op['reasons'] or ['-'])[0][:220]}")
+            why = [r for r in op["reasons"] if ": dropped: " in r] or op["reasons"] or ["-"]
+            print(f"  {op['operation']}: {op['status']}: {why[0][:300]}")
 
 
 def main() -> None:

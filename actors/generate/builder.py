@@ -36,6 +36,7 @@ class Setup:
     templates: dict[str, Template] = field(default_factory=dict)
     cleanup: list[dict[str, Any]] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
+    reads_existing: bool = False  # a value is read from what the API holds (maybe nothing)
 
 
 class SuiteBuilder:
@@ -129,10 +130,13 @@ class SuiteBuilder:
         rng: random.Random,
         known: dict[str, Template] | None = None,
         depth: int = 0,
+        *,
+        existing: bool = True,
     ) -> Setup:
         """Create, before ``op``, each resource its path parameters name (when a producer
         is known and ``known`` has no variable for it yet), outermost first; the cleanup
-        steps delete them again, innermost first."""
+        steps delete them again, innermost first. ``existing=False``: no value is read
+        from what the API holds (a list, a linked read); those are generated."""
         result = Setup()
         known = dict(known or {})
         if depth >= MAX_SETUP_DEPTH:
@@ -140,16 +144,17 @@ class SuiteBuilder:
         for param in op.params("path"):
             if param.name in known:
                 continue
-            producer = self.index.producer(op, param.name)
+            producer = self.index.producer(op, param.name, existing=existing)
             if producer is None:
                 continue
-            inner = self.setup(producer.op, rng, known, depth + 1)
+            inner = self.setup(producer.op, rng, known, depth + 1, existing=existing)
+            result.reads_existing |= inner.reads_existing or producer.reads_existing
             result.steps.extend(inner.steps)
             result.operations.extend(inner.operations)
             known.update(inner.templates)
             var = self.variable(param.name, known)
             plan = plan_request(producer.op, self.gen, self.checker, rng, known)
-            verb = "find" if producer.kind == "list" else "create"
+            verb = "find" if producer.reads_existing else "create"
             self.note(op, f"value of {{{param.name}}}: {producer.source}")
             result.steps.append(
                 self.step(
@@ -166,7 +171,7 @@ class SuiteBuilder:
             result.templates.update(inner.templates)
             result.templates[param.name] = known[param.name]
             mine: list[dict[str, Any]] = []
-            remover = self._remover(op, param.name) if producer.kind != "list" else None
+            remover = self._remover(op, param.name) if not producer.reads_existing else None
             if remover is not None:
                 removal = plan_request(remover, self.gen, self.checker, rng, known)
                 mine.append(

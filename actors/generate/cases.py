@@ -40,6 +40,8 @@ class Case:
     suite: dict[str, Any]
     operation: str  # the operation the case is about ("METHOD /path")
     operations: list[str]  # every operation its steps call
+    fallback: bool = False  # tried only in case the case before it fails
+    reads_existing: bool = False  # its setup reads an id from what the API holds
 
 
 def _suite(name: str, description: str, kind: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,10 +63,19 @@ def _around(setup: Setup, target: dict[str, Any]) -> list[dict[str, Any]]:
     return [*setup.steps, target, *cleanup]
 
 
-def positive_case(b: SuiteBuilder, op: Operation, seed: int) -> Case:
-    """The valid-request case."""
+def positive_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:
+    """The valid-request case; when it reads an id from what the API holds (a list or a
+    linked read, which may hold nothing), a fallback sending a generated id follows."""
+    first = positive_case(b, op, seed)
+    if not first.reads_existing:
+        return [first]
+    return [first, positive_case(b, op, seed, existing=False)]
+
+
+def positive_case(b: SuiteBuilder, op: Operation, seed: int, *, existing: bool = True) -> Case:
+    """The valid-request case (``existing=False``: ids generated, not read from the API)."""
     rng = random.Random(f"{seed}:positive:{op.key}")
-    setup = b.setup(op, rng)
+    setup = b.setup(op, rng, existing=existing)
     plan = plan_request(op, b.gen, b.checker, rng, setup.templates)
     label = op.operation_id or op.summary or op.key
     target = b.step(f"{op.key} ({label})" if label != op.key else op.key, op, plan, op.success)
@@ -77,7 +88,11 @@ def positive_case(b: SuiteBuilder, op: Operation, seed: int) -> Case:
         "positive",
         _around(setup, target),
     )
-    return Case("positive", 0, "valid", suite, op.key, [*setup.operations, op.key])
+    variant = "valid" if existing else "valid-generated-ids"
+    operations = [*setup.operations, op.key]
+    return Case(
+        "positive", 0, variant, suite, op.key, operations, not existing, setup.reads_existing
+    )
 
 
 def negative_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:

@@ -62,16 +62,24 @@ def plan_request(
         if param.location == "path" and param.name in templates:
             plan.values[("path", param.name)] = templates[param.name]
         elif param.required:
-            plan.values[(param.location, param.name)] = parameter_value(param, gen, rng)
+            plan.values[(param.location, param.name)] = parameter_value(param, gen, rng, checker)
     if op.body is not None:
         plan.body = checker.body_value(op, gen, rng)
     return plan
 
 
-def parameter_value(param: Parameter, gen: ValueGenerator, rng: random.Random) -> Any:
-    if param.example is not MISSING and param.example is not None:
-        return param.example
-    return gen.valid(param.schema, rng, name=param.name)
+def parameter_value(
+    param: Parameter, gen: ValueGenerator, rng: random.Random, checker: BodyChecker
+) -> Any:
+    """The documented example when its own schema accepts it (documents carry broken
+    ones: a uuid one digit short), else a generated value, examples of the schema first."""
+    example = param.example
+    if example is not MISSING and example is not None and checker.is_valid(param.schema, example):
+        return example
+    value = gen.valid(param.schema, rng, name=param.name)
+    if checker.is_valid(param.schema, value):
+        return value
+    return gen.valid(param.schema, rng, name=param.name, use_examples=False)
 
 
 def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:

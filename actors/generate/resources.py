@@ -33,6 +33,12 @@ class Producer:
     source: str = ""  # where the value comes from, for the history
     kind: Literal["create", "location", "list"] = "create"
 
+    @property
+    def reads_existing(self) -> bool:
+        """Whether the value is read from what the API already holds (a list, or a
+        linked read), which may be nothing, rather than from what a step creates."""
+        return self.kind == "list" or self.op.method == "GET"
+
 
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
@@ -97,12 +103,15 @@ class ResourceIndex:
                 return self.by_key.get((parts[1].upper(), path))
         return None
 
-    def producer(self, op: Operation, param: str) -> Producer | None:
-        """The operation that creates the value of ``op``'s path parameter ``param``."""
+    def producer(self, op: Operation, param: str, *, existing: bool = True) -> Producer | None:
+        """The operation that yields the value of ``op``'s path parameter ``param``;
+        ``existing=False`` leaves out producers that read what the API already holds
+        (the caller generates a value instead)."""
         key = (op.key, param)
         if key not in self._cache:
             self._cache[key] = self._find(op, param)
-        return self._cache[key]
+        found = self._cache[key]
+        return None if found is not None and found.reads_existing and not existing else found
 
     def _find(self, op: Operation, param: str) -> Producer | None:
         linked = self._links.get((op.key, param))

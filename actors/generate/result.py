@@ -17,6 +17,11 @@ class GeneratedSuite(BaseModel):
     operation: str = Field(description='The operation the suite is about: "METHOD /path".')
     operations: list[str] = Field(description="Every operation its steps call, in order.")
     kind: CaseKind
+    fallback: bool = Field(
+        default=False,
+        description="Tried in case the suite before it, about the same operation, fails: "
+        "the same valid request with generated ids instead of ones a list operation gives.",
+    )
     priority: int = Field(description="0 is the most valuable; ties keep document order.")
     slug: str = Field(description="A stable, unique file-name stem.")
 

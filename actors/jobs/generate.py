@@ -140,8 +140,18 @@ def _generate(
         if execution.should_stop():
             break
         room = params.max_test_suites - len(tally.kept)
-        batch = candidates[position : position + min(checker.workers, room)]
-        position += len(batch)
+        batch: list[GeneratedSuite] = []
+        while position < len(candidates) and len(batch) < min(checker.workers, room):
+            candidate = candidates[position]
+            if candidate.fallback and checker.has_valid(candidate.operation):
+                position += 1  # its valid case was kept: the fallback is not needed
+                continue
+            if candidate.fallback and any(c.operation == candidate.operation for c in batch):
+                break  # it is tried only once the case before it is judged
+            batch.append(candidate)
+            position += 1
+        if not batch:
+            continue
         judged = checker.check([with_prefix(c.suite, prefix) for c in batch], batch)
         if not _save(execution, record, tally, batch, judged, pending_auth):
             error = "the app was deleted while its suites were being generated"

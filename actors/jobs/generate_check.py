@@ -70,6 +70,11 @@ class CandidateChecker:
         self.should_stop = should_stop
         self.workers = max(1, ctx.settings.run_concurrency)
         self.reach = Reach(responses)
+        self._valid_kept: set[str] = set()  # operations with a kept valid-request case
+
+    def has_valid(self, operation: str) -> bool:
+        """Whether a valid-request suite about ``operation`` was kept in this job."""
+        return operation in self._valid_kept
 
     def _client(self) -> Any:
         return target_client(self.ctx, self.auth, self.timeout)
@@ -100,6 +105,8 @@ class CandidateChecker:
             )
             if judgement.verdict in ("kept", "contradicts_spec"):
                 judgement = self._confirm(judgement, result, generated.kind)
+            if judgement.suite is not None and generated.kind == "positive":
+                self._valid_kept.add(generated.operation)
             judged.append(judgement)
         return judged
 
