@@ -125,16 +125,16 @@ class ResourceIndex:
         collection = "/".join(segments[: segments.index(marker)]) or "/"
         creator = self.get("POST", collection)
         if creator is not None and creator is not op:
-            found = self.id_path(creator, param)
-            if found is not None:
-                return Producer(
-                    creator,
-                    param,
-                    found[0],
-                    f"{found[0]} of the answer to {creator.key} ({found[1]})",
-                )
             response = creator.success_response()
-            if response is not None and "location" in response.headers and segments[-1] == marker:
+            located = (
+                response is not None and "location" in response.headers and segments[-1] == marker
+            )
+            found = self.id_path(creator, param)
+            # An undocumented body only guesses '$.id'; a documented Location is a fact.
+            if found is not None and not (located and response and response.schema is None):
+                source = f"{found[0]} of the answer to {creator.key} ({found[1]})"
+                return Producer(creator, param, found[0], source)
+            if located:
                 source = f"the Location header of the answer to {creator.key}"
                 return Producer(creator, param, "header:location", source, "location")
         lister = self.get("GET", collection)

@@ -27,6 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from tests.support.services import (
     ServerFailed,
     free_port,
     log_tail,
+    skip_or_fail,
     stop_process,
 )
 
@@ -155,6 +157,22 @@ def start_prism(document: Path, *, timeout_s: float = START_TIMEOUT_S) -> PrismS
             raise ServerFailed(f"prism mock {document.name} {why}:\n{tail}")
         time.sleep(0.1)
     return server
+
+
+def prism_for_tests(document: Path) -> Iterator[PrismServer]:
+    """Fixture body: Prism serving ``document``, installed first when missing; the test is
+    skipped without node/npm, except in CI (``CI=true``), where it fails."""
+    server: PrismServer | None = None
+    try:
+        server = start_prism(document)
+    except MissingServer as exc:
+        missing = str(exc)
+    if server is None:
+        # Outside the except block, so the report is one clear line, not a chain.
+        skip_or_fail(f"needs Prism: {missing}")
+        return
+    with server:
+        yield server
 
 
 def main() -> None:
