@@ -1,9 +1,11 @@
 """Which operations a valid request reached in this job: the evidence that a 4xx to a
-broken request is the operation refusing it, not a route that does not exist.
+broken request is the operation refusing the broken value, not a route that does not
+exist, a door closed to the credential, or an operation that refuses everything.
 
-A request reached its operation when the answer is a 2xx, or another status the
-operation documents — except 404 and 405 (the route, or the resource, was not found)
-and 401 and 403 (refused at the door, before the operation looked at the request).
+A valid request reached its operation when the operation accepted it: a 2xx, or a
+documented 3xx. That is stricter than "any documented answer but 404": when the valid
+request itself gets a 4xx (a 400 for a request the generator got wrong, or an operation
+documenting nothing but errors), a 4xx to the broken request proves nothing either.
 Only requests of positive cases and flows count: they are the ones meant to be valid.
 """
 
@@ -11,17 +13,15 @@ from __future__ import annotations
 
 import threading
 
-from actors.jobs.generate_verdict import NOT_REACHED_WHY, DocumentedResponses, documents
+from actors.jobs.generate_verdict import DocumentedResponses, documents
 from actors.runner.results import SuiteResult
 from actors.runner.suite import Suite
 
 
 def reached_status(status: int, documented: list[str]) -> bool:
-    """Whether ``status`` shows that a request reached an operation documenting
-    ``documented`` response keys."""
-    if status in NOT_REACHED_WHY:
-        return False
-    return 200 <= status < 300 or documents(status, documented)
+    """Whether ``status`` shows that a valid request was accepted by an operation
+    documenting ``documented`` response keys."""
+    return 200 <= status < 300 or (300 <= status < 400 and documents(status, documented))
 
 
 class Reach:

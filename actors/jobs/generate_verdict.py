@@ -94,7 +94,7 @@ def judge(
     the API contradicting its document; otherwise drop it, saying why.
 
     A negative case about ``operation`` is dropped, passing or not, unless ``reached``
-    (operation -> evidence or None) says a valid request reached that operation, and
+    (operation -> evidence or None) says a valid request to it was accepted, and
     when its 4xx is one of :data:`NOT_REACHED_WHY`: it would pass without the API
     ever judging the broken value.
     """
@@ -132,8 +132,8 @@ def _vacuous_negative(
 ) -> str | None:
     if operation is not None and reached is not None and reached(operation) is None:
         return (
-            f"no valid request reached {operation} in this job, so a 4xx to a broken "
-            "one proves nothing (it may be a route that does not exist)"
+            f"no valid request to {operation} was accepted in this job, so a 4xx to a "
+            "broken one proves nothing (the route may not exist, or refuse everything)"
         )
     for step in result.steps:
         expects_4xx = any(

@@ -123,4 +123,4 @@ def test_a_wrong_base_path_keeps_nothing_rather_than_suites_passing_on_404(
     history = client.get(f"/apps/{app_id}/generation-history/{job['job_id']}").json()["data"]
     reasons = [r for d in history["dropped_suites"] for r in d["reasons"]]
     assert any("answered 404" in r for r in reasons)
-    assert any("no valid request reached" in r for r in reasons)
+    assert any("no valid request to GET /things/{thingId} was accepted" in r for r in reasons)
