@@ -36,7 +36,6 @@ class Setup:
     templates: dict[str, Template] = field(default_factory=dict)
     cleanup: list[dict[str, Any]] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
-    reads_existing: bool = False  # a value is read from what the API holds (maybe nothing)
 
 
 class SuiteBuilder:
@@ -130,13 +129,10 @@ class SuiteBuilder:
         rng: random.Random,
         known: dict[str, Template] | None = None,
         depth: int = 0,
-        *,
-        existing: bool = True,
     ) -> Setup:
         """Create, before ``op``, each resource its path parameters name (when a producer
         is known and ``known`` has no variable for it yet), outermost first; the cleanup
-        steps delete them again, innermost first. ``existing=False``: no value is read
-        from what the API holds (a list, a linked read); those are generated."""
+        steps delete them again, innermost first."""
         result = Setup()
         known = dict(known or {})
         if depth >= MAX_SETUP_DEPTH:
@@ -144,11 +140,10 @@ class SuiteBuilder:
         for param in op.params("path"):
             if param.name in known:
                 continue
-            producer = self.index.producer(op, param.name, existing=existing)
+            producer = self.index.producer(op, param.name)
             if producer is None:
                 continue
-            inner = self.setup(producer.op, rng, known, depth + 1, existing=existing)
-            result.reads_existing |= inner.reads_existing or producer.reads_existing
+            inner = self.setup(producer.op, rng, known, depth + 1)
             result.steps.extend(inner.steps)
             result.operations.extend(inner.operations)
             known.update(inner.templates)

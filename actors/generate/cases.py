@@ -41,7 +41,6 @@ class Case:
     operation: str  # the operation the case is about ("METHOD /path")
     operations: list[str]  # every operation its steps call
     fallback: bool = False  # tried only in case the case before it fails
-    reads_existing: bool = False  # its setup reads an id from what the API holds
 
 
 def _suite(name: str, description: str, kind: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -64,18 +63,20 @@ def _around(setup: Setup, target: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def positive_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:
-    """The valid-request case; when it reads an id from what the API holds (a list or a
-    linked read, which may hold nothing), a fallback sending a generated id follows."""
+    """The valid-request case; when it first creates or finds what its path names (which
+    may fail where the operation alone would not: an id the API gives that another
+    operation refuses, a list with nothing in it), a fallback sending the operation alone
+    with generated values follows it."""
     first = positive_case(b, op, seed)
-    if not first.reads_existing:
+    if len(first.operations) == 1:
         return [first]
-    return [first, positive_case(b, op, seed, existing=False)]
+    return [first, positive_case(b, op, seed, chained=False)]
 
 
-def positive_case(b: SuiteBuilder, op: Operation, seed: int, *, existing: bool = True) -> Case:
-    """The valid-request case (``existing=False``: ids generated, not read from the API)."""
+def positive_case(b: SuiteBuilder, op: Operation, seed: int, *, chained: bool = True) -> Case:
+    """The valid-request case (``chained=False``: the operation alone, no setup)."""
     rng = random.Random(f"{seed}:positive:{op.key}")
-    setup = b.setup(op, rng, existing=existing)
+    setup = b.setup(op, rng) if chained else Setup()
     plan = plan_request(op, b.gen, b.checker, rng, setup.templates)
     label = op.operation_id or op.summary or op.key
     target = b.step(f"{op.key} ({label})" if label != op.key else op.key, op, plan, op.success)
@@ -88,11 +89,9 @@ def positive_case(b: SuiteBuilder, op: Operation, seed: int, *, existing: bool =
         "positive",
         _around(setup, target),
     )
-    variant = "valid" if existing else "valid-generated-ids"
+    variant = "valid" if chained else "valid-alone"
     operations = [*setup.operations, op.key]
-    return Case(
-        "positive", 0, variant, suite, op.key, operations, not existing, setup.reads_existing
-    )
+    return Case("positive", 0, variant, suite, op.key, operations, fallback=not chained)
 
 
 def negative_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:

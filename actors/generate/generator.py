@@ -49,6 +49,8 @@ def generate_suites(
     ``max_test_suites`` of them. Every case is built, but only the best
     ``max_candidates`` (default: twice ``max_test_suites``, at least 10 more) are kept
     as suites: the rest are spares a caller may want when some fail against the API.
+    Fallbacks (a valid request alone, after the same request with its setup) come on
+    top of that count: they are meant to be tried only when the case before them fails.
 
     Raises :class:`~actors.generate.loader.InvalidOpenAPIDocument` when the input is not
     an OpenAPI 3.x / Swagger 2.0 document. Parts it cannot use are listed in
@@ -121,8 +123,9 @@ def _validated(
     candidates: list[GeneratedSuite] = []
     slugs: set[str] = set()
     checked = _SchemaChecks()
+    counted = 0  # fallbacks are tried only instead of another candidate: not counted
     for _, case, op in ranked:
-        if len(candidates) >= limit:
+        if counted >= limit:
             break
         try:
             suite = checked.suite(case.suite)
@@ -133,6 +136,7 @@ def _validated(
                 f"a {case.kind} case was dropped: invalid suite at {where}: {first.get('msg')}"
             )
             continue
+        counted += not case.fallback
         candidates.append(
             GeneratedSuite(
                 suite=suite,

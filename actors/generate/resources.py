@@ -103,15 +103,12 @@ class ResourceIndex:
                 return self.by_key.get((parts[1].upper(), path))
         return None
 
-    def producer(self, op: Operation, param: str, *, existing: bool = True) -> Producer | None:
-        """The operation that yields the value of ``op``'s path parameter ``param``;
-        ``existing=False`` leaves out producers that read what the API already holds
-        (the caller generates a value instead)."""
+    def producer(self, op: Operation, param: str) -> Producer | None:
+        """The operation that yields the value of ``op``'s path parameter ``param``."""
         key = (op.key, param)
         if key not in self._cache:
             self._cache[key] = self._find(op, param)
-        found = self._cache[key]
-        return None if found is not None and found.reads_existing and not existing else found
+        return self._cache[key]
 
     def _find(self, op: Operation, param: str) -> Producer | None:
         linked = self._links.get((op.key, param))
