@@ -13,7 +13,9 @@ of bench/mutation.py through a proxy; ``st run SPEC --url MOCK --max-examples N`
 on the same mock. Printed per document and in total:
 
 - ``ops``: operations in the document; ``2xx``: of those, the ones documenting a 2xx
-  answer (Prism cannot answer 2xx to the others, so they are the denominator);
+  answer (Prism cannot answer 2xx to the others, so they are the denominator); the
+  totals also give the share of those Prism can answer with a 2xx at all (not those
+  documented only as ``*/*`` with an object schema);
 - ``G 2xx`` / ``ST 2xx``: operations where a request of the kept suites (Gauntlet) or
   of Schemathesis got a 2xx answer;
 - ``steps``: kept steps passing on the unchanged mock; ``404``: kept steps that passed
@@ -41,6 +43,7 @@ from bench._gauntlet import Gauntlet  # noqa: E402
 from bench._quality import DocResult, print_table  # noqa: E402
 from bench._schemathesis import run_schemathesis  # noqa: E402
 from bench.corpus import ensure_corpus, label  # noqa: E402
+from bench.mutation import DocumentSchemas  # noqa: E402
 from bench.mutation_run import score_mutants  # noqa: E402
 from tests.support.prism import start_prism  # noqa: E402
 from tests.support.services import ServerFailed, free_port  # noqa: E402
@@ -63,6 +66,7 @@ def measure(path: Path, gauntlet: Gauntlet, args: argparse.Namespace) -> DocResu
         if any(code.startswith("2") for code in op.documented)
     }
     result.documented_2xx = len(with_2xx)
+    result.mock_limited = len(DocumentSchemas(document).mock_cannot_answer() & with_2xx)
     started = time.perf_counter()
     generate_suites(text, max_test_suites=args.max_test_suites)
     result.offline_s = time.perf_counter() - started

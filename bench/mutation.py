@@ -54,6 +54,25 @@ class DocumentSchemas:
             return {}
         return flat
 
+    def mock_cannot_answer(self) -> set[str]:
+        """Operations whose 2xx answers are documented only as ``*/*`` (or
+        ``application/*``) with a schema that is not a string: Prism answers those 500
+        (NO_COMPLEX_OBJECT_TEXT) without an Accept header and 406 with one, whatever
+        the request, so no tool can get a 2xx from it."""
+        out: set[str] = set()
+        for key, op in self.ops.items():
+            answers = [r for code, r in op.responses.items() if code.startswith("2")]
+            wild = [r for r in answers if r.media_types and all("*" in m for m in r.media_types)]
+            if not answers or len(wild) != len(answers):
+                continue
+            try:
+                kinds = [self.view.flat(r.schema)[0].get("type") for r in wild if r.schema]
+            except RefError:
+                continue
+            if kinds and all(kind != "string" for kind in kinds):
+                out.add(key)
+        return out
+
     def property_schema(self, record: dict[str, Any], name: str) -> dict[str, Any]:
         props = record.get("properties")
         if not isinstance(props, dict) or name not in props:

@@ -17,8 +17,11 @@ from actors.generate.refs import RefError, Resolver
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _ALL_METHODS = (*METHODS, "trace", "query")
-BodyKind = Literal["json", "form", "multipart", "text"]
-_KIND_ORDER: dict[BodyKind, int] = {"json": 0, "form": 1, "multipart": 2, "text": 3}
+BodyKind = Literal["json", "form", "multipart", "text", "yaml", "binary"]
+_KIND_ORDER: dict[BodyKind, int] = {
+    "json": 0, "form": 1, "multipart": 2, "text": 3, "yaml": 4, "binary": 5
+}  # fmt: skip
+_BINARY_PREFIXES = ("image/", "audio/", "video/")
 
 
 @dataclass(frozen=True)
@@ -191,8 +194,12 @@ def media_kind(media_type: str) -> BodyKind | None:
         return "form"
     if base == "multipart/form-data":
         return "multipart"
+    if base in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
+        return "yaml"
     if base.startswith("text/"):
         return "text"
+    if base in ("application/octet-stream", "application/pdf") or base.startswith(_BINARY_PREFIXES):
+        return "binary"
     return None
 
 
@@ -208,7 +215,9 @@ def _body(op: dict[str, Any], r: Resolver, notes: list[str]) -> RequestBody | No
     if not usable:
         kinds = ", ".join(str(mt) for mt in body["content"]) or "no media type"
         if required:
-            raise _Skip(f"request body only in {kinds}; JSON, form, multipart or text needed")
+            raise _Skip(
+                f"request body only in {kinds}; JSON, form, multipart, text, YAML or binary needed"
+            )
         notes.append(f"optional request body in {kinds} is not sent")
         return None
     mt, kind, media = min(usable, key=lambda entry: _KIND_ORDER[entry[1]])  # type: ignore[index]

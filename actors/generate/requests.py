@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import yaml
+
 from actors.generate._coerce import MISSING
 from actors.generate.operations import Operation
 from actors.generate.parameters import Parameter
@@ -198,6 +200,11 @@ def _query_value(param: Parameter, value: Any) -> dict[str, Any]:
 def _body(value: Any, kind: str) -> Any:
     if kind == "json":
         return value
+    if kind == "yaml":
+        return value if isinstance(value, str) else yaml.safe_dump(value, sort_keys=False)
+    if kind == "binary":
+        # A few bytes stand for the file: what matters is that the API takes the type.
+        return value if isinstance(value, str) and value else "gauntlet"
     if kind == "text":
         return value if isinstance(value, str) else _scalar(value)
     if isinstance(value, dict):

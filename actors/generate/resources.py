@@ -176,7 +176,7 @@ class ResourceIndex:
                 if found:
                     return (
                         jsonpath.format_parts((*parts, 0, *found[0])),
-                        f"the first item's {found[1]}",
+                        f"{found[1]}, in the first item",
                     )
         except RefError:
             return None
@@ -203,9 +203,9 @@ class ResourceIndex:
         wanted = _norm(param)
         for name in props:
             if name == param or _norm(name) == wanted:
-                return (name,), f"a property named like {{{param}}}"
+                return (name,), f"the property named like {{{param}}}"
         if "id" in props:
-            return ("id",), "its 'id' property"
+            return ("id",), "the 'id' property"
         if depth == 0:
             # One level of envelope: {"data": {"id": ...}}, the usual names first.
             for name in _envelopes(props):

@@ -47,6 +47,10 @@ def decide(
             params.base_url, result.server_path, params.base_path, operations, client.send
         )
     evidence = list(placed.evidence)
+    if placed.changed:
+        evidence.append(
+            "the app's auth is changed to match once a suite is kept, so runs send it so"
+        )
     if placed.unsatisfied:
         listed = ", ".join(placed.unsatisfied[:MAX_LISTED])
         more = len(placed.unsatisfied) - MAX_LISTED
