@@ -1,8 +1,10 @@
-"""GENERATE jobs: suites from an OpenAPI document, each checked once against the live API.
+"""GENERATE jobs: suites from an OpenAPI document, each checked against the live API.
 
-Candidates are tried best first, a few at a time (``run_concurrency``), until
-``max_test_suites`` are kept. A candidate that passes is kept; one that fails only
-because the API contradicts its own document is kept marked (see
+First the document-wide decisions (:mod:`actors.jobs.generate_decide`): where the paths
+start and where the app's secret goes. Then candidates are tried best first, a few at a
+time (``run_concurrency``), until ``max_test_suites`` are kept; a fallback only when the
+case before it about the same operation was not kept. A candidate that passes is kept;
+one that fails only because the API contradicts its own document is kept marked (see
 :mod:`actors.jobs.generate_verdict`); any other is dropped with its reasons. Kept suites
 are saved as they are judged, so a stopped job keeps what it found, and a retried job
 first removes what its interrupted attempt saved.
