@@ -4,8 +4,8 @@ For each operation the kept suites reach (a 2xx in the run on the unchanged targ
 five mutants of its 2xx answers, each applied alone by :class:`bench._proxy.MutatingProxy`:
 
 - ``status``: another 2xx status (200 -> 201, any other -> 200);
-- ``content_type``: ``text/plain`` instead of the documented media type, body unchanged
-  (answers with a body only);
+- ``content_type``: ``text/plain`` (``application/octet-stream`` for a text answer)
+  instead of the documented media type, body unchanged (answers with a body only);
 - ``type``: the first property of the answer (or of its first item) of another JSON type;
 - ``required``: the first property the documented schema requires, removed;
 - ``enum``: a property the documented schema gives an enum, set to a value outside it.
@@ -100,8 +100,10 @@ def mutants_for(schemas: DocumentSchemas, key: str) -> list[Mutant]:
     def content_type(answer: Answer) -> Answer | None:
         if not answer[2] or not any(k.lower() == "content-type" for k in answer[1]):
             return None  # no body, no content type to change
+        current = next(v for k, v in answer[1].items() if k.lower() == "content-type")
+        other = "text/plain" if "text/plain" not in current else "application/octet-stream"
         headers = {k: v for k, v in answer[1].items() if k.lower() != "content-type"}
-        return (answer[0], {**headers, "Content-Type": "text/plain; charset=utf-8"}, answer[2])
+        return (answer[0], {**headers, "Content-Type": other}, answer[2])
 
     def retyped(record: dict[str, Any]) -> bool:
         for name, value in record.items():
