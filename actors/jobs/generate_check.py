@@ -17,7 +17,7 @@ from actors.generate import GeneratedSuite
 from actors.jobs.generate_pin import pin_values, unpin_varying
 from actors.jobs.generate_reach import Reach
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement, judge
-from actors.runner import TargetClient, run_suite, run_suites
+from actors.runner import TargetClient, run_suites
 from actors.runner.results import StepResult, SuiteResult
 from actors.runner.suite import Suite
 
@@ -79,21 +79,26 @@ class CandidateChecker:
     def _client(self) -> Any:
         return target_client(self.ctx, self.auth, self.timeout)
 
-    def check(self, suites: list[Suite], batch: list[GeneratedSuite]) -> list[Judgement]:
-        """One judgement per suite (``batch`` says what each is), in order; suites run
-        concurrently, each with a client of its own. What the valid requests of the
-        batch reached counts for its negative cases too."""
-        results = run_suites(
+    def _run(self, suites: list[Suite]) -> list[SuiteResult]:
+        return run_suites(
             suites,
             concurrency=self.workers,
             base_url=self.base_url,
             client_factory=self._client,
             should_stop=self.should_stop,
         )
+
+    def check(self, suites: list[Suite], batch: list[GeneratedSuite]) -> list[Judgement]:
+        """One judgement per suite (``batch`` says what each is), in order; suites run
+        concurrently, each with a client of its own. What the valid requests of the
+        batch reached counts for its negative cases too. What is kept with changes
+        (pinned values, a mark) runs once more, again concurrently (:meth:`_settle`)."""
+        results = self._run(suites)
         for suite, generated, result in zip(suites, batch, results, strict=True):
             if generated.kind != "negative":
                 self.reach.observe(suite, result)
-        judged = []
+        judged: list[Judgement] = []
+        again: list[tuple[int, Suite]] = []  # (position in judged, suite to run again)
         for suite, generated, result in zip(suites, batch, results, strict=True):
             judgement = judge(
                 suite,
@@ -103,45 +108,45 @@ class CandidateChecker:
                 operation=generated.operation,
                 reached=self.reach.evidence,
             )
-            if judgement.verdict in ("kept", "contradicts_spec"):
-                judgement = self._confirm(judgement, result, generated.kind)
+            if judgement.suite is not None:
+                kept = judgement.suite
+                if generated.kind != "negative":
+                    kept = pin_values(kept, result)
+                if kept != judgement.suite or judgement.verdict != "kept":
+                    again.append((len(judged), kept))
+            judged.append(judgement)
+        for (position, kept), rerun in zip(again, self._run([k for _, k in again]), strict=True):
+            judged[position] = _settle(judged[position], kept, rerun)
+        for generated, judgement in zip(batch, judged, strict=True):
             if judgement.suite is not None and generated.kind == "positive":
                 self._valid_kept.add(generated.operation)
-            judged.append(judgement)
         return judged
 
-    def _confirm(self, judgement: Judgement, first: SuiteResult, kind: str) -> Judgement:
-        """A kept suite with the values its first run saw pinned (valid requests only),
-        run once more as it will be kept: values that changed become noise; any other
-        failure drops it. A suite kept unchanged needs no second run."""
-        assert judgement.suite is not None
-        suite = judgement.suite if kind == "negative" else pin_values(judgement.suite, first)
-        if suite == judgement.suite and judgement.verdict == "kept":
-            return judgement
-        with self._client() as client:
-            again = run_suite(
-                suite, base_url=self.base_url, client=client, should_stop=self.should_stop
+
+def _settle(judgement: Judgement, suite: Suite, again: SuiteResult) -> Judgement:
+    """The verdict on ``suite`` (what a kept one becomes: values pinned, or marked) after
+    one more run as it will be kept: values that changed become noise; any other failure
+    drops it."""
+    if again.stopped:
+        return Judgement("stopped")
+    if not again.passed:
+        suite, _ = unpin_varying(suite, again)
+        failing = next(
+            (s for s in again.steps if not s.passed and not _only_values_failed(s)), None
+        )
+        if failing is not None:
+            why = failing.error or "; ".join(
+                a.reason or "" for a in failing.assertions if not a.passed
             )
-        if again.stopped:
-            return Judgement("stopped")
-        if not again.passed:
-            suite, _ = unpin_varying(suite, again)
-            failing = next(
-                (s for s in again.steps if not s.passed and not _only_values_failed(s)), None
+            return Judgement(
+                "dropped",
+                reasons=[
+                    *judgement.reasons,
+                    f"failed when run again as it would be kept: step {failing.index + 1} "
+                    f"({failing.name}): {why}"[:300],
+                ],
             )
-            if failing is not None:
-                why = failing.error or "; ".join(
-                    a.reason or "" for a in failing.assertions if not a.passed
-                )
-                return Judgement(
-                    "dropped",
-                    reasons=[
-                        *judgement.reasons,
-                        f"failed when run again as it would be kept: step {failing.index + 1} "
-                        f"({failing.name}): {why}"[:300],
-                    ],
-                )
-        return Judgement(judgement.verdict, suite, judgement.reasons)
+    return Judgement(judgement.verdict, suite, judgement.reasons)
 
 
 def _only_values_failed(step: StepResult) -> bool:
