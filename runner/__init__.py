@@ -36,6 +36,7 @@ from runner.prepare import (
     add_query,
     build_request,
     is_templated,
+    join_url,
     render_assertions,
 )
 from runner.results import (
@@ -113,6 +114,7 @@ __all__ = [
     "format_parts",
     "is_number",
     "is_templated",
+    "join_url",
     "json_equal",
     "json_type",
     "not_json_reason",

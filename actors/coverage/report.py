@@ -15,6 +15,8 @@ from runner import StatusCodeAssertion, Suite
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 CoverageStatus = Literal["covered", "partial", "uncovered"]
+# Answers a route that does not exist gives: they prove nothing about the operation alone.
+ROUTE_NOT_FOUND = frozenset({404, 405})
 
 
 class ObservedCall(BaseModel):
@@ -40,6 +42,11 @@ class OperationCoverage(BaseModel):
     missing: list[str] = Field(description="Documented keys never exercised.")
     observed_statuses: list[int] = Field(description="Every status seen, sorted.")
     undocumented_statuses: list[int] = Field(description="Seen, but matching no key.")
+    unreached_statuses: list[int] = Field(
+        default_factory=list,
+        description="404 or 405 seen while no call reached the operation (a route that may "
+        "not exist): not counted as exercised.",
+    )
     steps: int = Field(description="Suite steps that call this operation.")
 
 
@@ -65,7 +72,9 @@ def compute_coverage(
     """Coverage of ``document`` by ``suites`` and the run ``observed``.
 
     A documented response key counts as exercised when an observed status falls under it
-    (exact code, else its ``NXX`` range, else ``default``). Without a run
+    (exact code, else its ``NXX`` range, else ``default``) and the request reached the
+    operation: a 404 or 405 counts only when another call to the same operation got an
+    answer other than those (so the route exists). Without a run
     (``observed=None``) the suites' own ``status_code`` assertions stand in for it.
     Raises :class:`~actors.generate.loader.InvalidOpenAPIDocument` for a non-OpenAPI
     document.
@@ -98,7 +107,7 @@ def compute_coverage(
         elif call.status is not None:
             statuses[key].add(call.status)
     details = [
-        _operation(key, codes, statuses[key], steps.get(key, 0))
+        _operation(key, codes, statuses[key], steps.get(key, 0), observed is not None)
         for key, codes in documented.items()
     ]
     total = sum(len(d.documented) for d in details)
@@ -149,11 +158,15 @@ def _asserted(assertions: Sequence[Any]) -> set[int | str]:
 
 
 def _operation(
-    key: tuple[str, str], documented: list[str], seen: set[int | str], steps: int
+    key: tuple[str, str], documented: list[str], seen: set[int | str], steps: int, run: bool
 ) -> OperationCoverage:
     exercised: set[str] = set()
     undocumented: list[int] = []
+    reached = any(isinstance(s, int) and s not in ROUTE_NOT_FOUND for s in seen)
+    unreached = sorted(s for s in seen if s in ROUTE_NOT_FOUND) if run and not reached else []
     for status in sorted(seen, key=str):
+        if status in unreached:
+            continue
         found = _falls_under(status, documented)
         if found is not None:
             exercised.add(found)
@@ -172,6 +185,7 @@ def _operation(
         missing=[code for code in documented if code not in exercised],
         observed_statuses=sorted(s for s in seen if isinstance(s, int)),
         undocumented_statuses=sorted(undocumented),
+        unreached_statuses=[int(s) for s in unreached],
         steps=steps,
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actors.generate.jsonschema import SchemaConverter
-from actors.generate.operations import Operation
+from actors.generate.operations import Operation, media_kind
 from actors.generate.refs import RefError
 from actors.generate.requests import RequestPlan, Template, plan_request, render_request
 from actors.generate.resources import ResourceIndex
@@ -95,9 +95,8 @@ class SuiteBuilder:
         assertions: list[dict[str, Any]] = [
             {"type": "status_code", "expected": status_list(expected)}  # type: ignore[arg-type]
         ]
-        schema = self.response_schema(op) if with_schema else None
-        if schema is not None:
-            assertions.append({"type": "schema", "schema": schema})
+        if with_schema:
+            assertions.extend(self._body_assertions(op))
         step: dict[str, Any] = {
             "name": name[:200],
             "request": render_request(op, plan),
@@ -106,6 +105,23 @@ class SuiteBuilder:
         if extract:
             step["extract"] = extract
         return step
+
+    def _body_assertions(self, op: Operation) -> list[dict[str, Any]]:
+        """What a success answer's body must be: of the documented media type (JSON in
+        any flavour counts as JSON, which is what the request accepts) and, for JSON,
+        of the documented schema."""
+        out: list[dict[str, Any]] = []
+        response = op.success_response()
+        accept = response.accept() if response is not None and op.method != "HEAD" else None
+        if accept:
+            expected = "json" if media_kind(accept) == "json" else accept
+            out.append(
+                {"type": "header", "name": "content-type", "op": "contains", "expected": expected}
+            )
+        schema = self.response_schema(op)
+        if schema is not None:
+            out.append({"type": "schema", "schema": schema})
+        return out
 
     def setup(
         self,
@@ -133,9 +149,11 @@ class SuiteBuilder:
             known.update(inner.templates)
             var = self.variable(param.name, known)
             plan = plan_request(producer.op, self.gen, self.checker, rng, known)
+            verb = "find" if producer.reads_existing else "create"
+            self.note(op, f"value of {{{param.name}}}: {producer.source}")
             result.steps.append(
                 self.step(
-                    f"setup: create {param.name} ({producer.op.key})",
+                    f"setup: {verb} {param.name} ({producer.op.key})",
                     producer.op,
                     plan,
                     producer.op.success,
@@ -144,11 +162,11 @@ class SuiteBuilder:
                 )
             )
             result.operations.append(producer.op.key)
-            known[param.name] = Template(var)
+            known[param.name] = Template(var, whole_path=producer.kind == "location")
             result.templates.update(inner.templates)
             result.templates[param.name] = known[param.name]
             mine: list[dict[str, Any]] = []
-            remover = self._remover(op, param.name)
+            remover = self._remover(op, param.name) if not producer.reads_existing else None
             if remover is not None:
                 removal = plan_request(remover, self.gen, self.checker, rng, known)
                 mine.append(

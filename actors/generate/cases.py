@@ -40,6 +40,7 @@ class Case:
     suite: dict[str, Any]
     operation: str  # the operation the case is about ("METHOD /path")
     operations: list[str]  # every operation its steps call
+    fallback: bool = False  # tried only in case the case before it fails
 
 
 def _suite(name: str, description: str, kind: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,10 +62,21 @@ def _around(setup: Setup, target: dict[str, Any]) -> list[dict[str, Any]]:
     return [*setup.steps, target, *cleanup]
 
 
-def positive_case(b: SuiteBuilder, op: Operation, seed: int) -> Case:
-    """The valid-request case."""
+def positive_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:
+    """The valid-request case; when it first creates or finds what its path names (which
+    may fail where the operation alone would not: an id the API gives that another
+    operation refuses, a list with nothing in it), a fallback sending the operation alone
+    with generated values follows it."""
+    first = positive_case(b, op, seed)
+    if len(first.operations) == 1:
+        return [first]
+    return [first, positive_case(b, op, seed, chained=False)]
+
+
+def positive_case(b: SuiteBuilder, op: Operation, seed: int, *, chained: bool = True) -> Case:
+    """The valid-request case (``chained=False``: the operation alone, no setup)."""
     rng = random.Random(f"{seed}:positive:{op.key}")
-    setup = b.setup(op, rng)
+    setup = b.setup(op, rng) if chained else Setup()
     plan = plan_request(op, b.gen, b.checker, rng, setup.templates)
     label = op.operation_id or op.summary or op.key
     target = b.step(f"{op.key} ({label})" if label != op.key else op.key, op, plan, op.success)
@@ -77,7 +89,9 @@ def positive_case(b: SuiteBuilder, op: Operation, seed: int) -> Case:
         "positive",
         _around(setup, target),
     )
-    return Case("positive", 0, "valid", suite, op.key, [*setup.operations, op.key])
+    variant = "valid" if chained else "valid-alone"
+    operations = [*setup.operations, op.key]
+    return Case("positive", 0, variant, suite, op.key, operations, fallback=not chained)
 
 
 def negative_cases(b: SuiteBuilder, op: Operation, seed: int) -> list[Case]:

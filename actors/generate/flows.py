@@ -52,6 +52,7 @@ def _flow(b: SuiteBuilder, create: Operation, item_path: str, seed: int) -> Case
     producer = b.index.producer(anchor, param)
     if producer is None or producer.op is not create:
         return None
+    b.note(create, f"value of {{{param}}} in the flow on {item_path}: {producer.source}")
     rng = random.Random(f"{seed}:flow:{create.key}:{item_path}")
     setup = b.setup(create, rng)
     var = b.variable(param, setup.templates)
@@ -66,7 +67,7 @@ def _flow(b: SuiteBuilder, create: Operation, item_path: str, seed: int) -> Case
             extract={var: producer.extract},
         )
     )
-    known = {**setup.templates, param: Template(var)}
+    known = {**setup.templates, param: Template(var, whole_path=producer.kind == "location")}
     names = [create.key]
     sent = created.body
     if read is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from actors.generate.builder import SuiteBuilder
-from actors.generate.cases import Case, negative_cases, positive_case
+from actors.generate.cases import Case, negative_cases, positive_cases
 from actors.generate.flows import flow_cases
 from actors.generate.jsonschema import SchemaConverter
 from actors.generate.loader import load_document, server_path
@@ -49,6 +49,8 @@ def generate_suites(
     ``max_test_suites`` of them. Every case is built, but only the best
     ``max_candidates`` (default: twice ``max_test_suites``, at least 10 more) are kept
     as suites: the rest are spares a caller may want when some fail against the API.
+    Fallbacks (a valid request alone, after the same request with its setup) come on
+    top of that count: they are meant to be tried only when the case before them fails.
 
     Raises :class:`~actors.generate.loader.InvalidOpenAPIDocument` when the input is not
     an OpenAPI 3.x / Swagger 2.0 document. Parts it cannot use are listed in
@@ -105,8 +107,8 @@ def _ranked_cases(
         op = by_key[case.operation]
         ranked.append(((0, op.index, 0, len(ranked)), case, op))
     for op in ops:
-        for case in attempt(op, lambda op=op: [positive_case(builder, op, seed)]):  # type: ignore[misc]
-            ranked.append(((1, op.index, 0, 0), case, op))
+        for case in attempt(op, lambda op=op: positive_cases(builder, op, seed)):  # type: ignore[misc]
+            ranked.append(((1, op.index, int(case.fallback), 0), case, op))
         for case in attempt(op, lambda op=op: negative_cases(builder, op, seed)):  # type: ignore[misc]
             ranked.append(((2, case.rank, op.index, 0), case, op))
     ranked.sort(key=lambda entry: entry[0])
@@ -121,8 +123,9 @@ def _validated(
     candidates: list[GeneratedSuite] = []
     slugs: set[str] = set()
     checked = _SchemaChecks()
+    counted = 0  # fallbacks are tried only instead of another candidate: not counted
     for _, case, op in ranked:
-        if len(candidates) >= limit:
+        if counted >= limit:
             break
         try:
             suite = checked.suite(case.suite)
@@ -133,12 +136,14 @@ def _validated(
                 f"a {case.kind} case was dropped: invalid suite at {where}: {first.get('msg')}"
             )
             continue
+        counted += not case.fallback
         candidates.append(
             GeneratedSuite(
                 suite=suite,
                 operation=op.key,
                 operations=list(dict.fromkeys(case.operations)),
                 kind=case.kind,
+                fallback=case.fallback,
                 priority=_PRIORITY[case.kind] + (case.rank if case.kind == "negative" else 0),
                 slug=_unique(_slug(case, op), slugs),
             )
@@ -228,7 +233,7 @@ def _slug(case: Case, op: Operation) -> str:
     base = f"{case.kind}-{op.method}-{op.request_path}"
     if case.kind == "flow":
         base = f"flow-{case.variant}"
-    elif case.kind == "negative":
+    elif case.kind == "negative" or case.variant != "valid":
         base += f"-{case.variant}"
     slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")
     return slug[:120].rstrip("-") or case.kind

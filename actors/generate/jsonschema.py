@@ -41,6 +41,17 @@ _SUBSCHEMA = (
     "additionalItems",
 )
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "prefixItems")
+# Response formats checked as patterns: the runner's validator, like most, leaves
+# ``format`` unchecked, and a date turned into a number or a uuid into free text is
+# exactly the regression a suite should catch. Lenient where APIs legitimately differ
+# (seconds, fractions and offsets of date-times).
+FORMAT_PATTERNS = {
+    "date-time": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "email": r"^[^@\s]+@[^@\s]+$",
+    "ipv4": r"^\d{1,3}(\.\d{1,3}){3}$",
+}
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas")
 
 
@@ -119,6 +130,8 @@ class SchemaConverter:
         pattern = node.get("pattern")
         if isinstance(pattern, str) and self._pattern_ok(pattern):
             out["pattern"] = pattern
+        elif st.direction == "response" and node.get("format") in FORMAT_PATTERNS:
+            out["pattern"] = FORMAT_PATTERNS[node["format"]]
         for key in _SUBSCHEMA:
             if key in node and not (key == "additionalProperties" and node[key] is True):
                 out[key] = self._convert(node[key], st, stack, depth + 1)

@@ -17,8 +17,11 @@ from actors.generate.refs import RefError, Resolver
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _ALL_METHODS = (*METHODS, "trace", "query")
-BodyKind = Literal["json", "form", "multipart", "text"]
-_KIND_ORDER: dict[BodyKind, int] = {"json": 0, "form": 1, "multipart": 2, "text": 3}
+BodyKind = Literal["json", "form", "multipart", "text", "yaml", "binary"]
+_KIND_ORDER: dict[BodyKind, int] = {
+    "json": 0, "form": 1, "multipart": 2, "text": 3, "yaml": 4, "binary": 5
+}  # fmt: skip
+_BINARY_PREFIXES = ("image/", "audio/", "video/")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,19 @@ class Response:
     code: str  # "200", "2XX" or "default", as documented
     schema: Any | None  # of the JSON body, when there is one
     links: dict[str, Any] = field(default_factory=dict)
+    media_types: tuple[str, ...] = ()  # as documented, in the document's order
+    headers: tuple[str, ...] = ()  # documented header names, lower case
+
+    def accept(self) -> str | None:
+        """The media type to ask for: JSON (what a suite can judge) when documented,
+        else the first one documented; None for a response without a body."""
+        if not self.media_types:
+            return None
+        bases = [mt.split(";", 1)[0].strip() for mt in self.media_types]
+        json_types = [mt for mt in bases if media_kind(mt) == "json"]
+        exact = [mt for mt in json_types if mt.lower() == "application/json"]
+        chosen = (exact or json_types or bases)[0]
+        return "application/json" if "*" in chosen else chosen
 
 
 @dataclass
@@ -178,8 +194,12 @@ def media_kind(media_type: str) -> BodyKind | None:
         return "form"
     if base == "multipart/form-data":
         return "multipart"
+    if base in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
+        return "yaml"
     if base.startswith("text/"):
         return "text"
+    if base in ("application/octet-stream", "application/pdf") or base.startswith(_BINARY_PREFIXES):
+        return "binary"
     return None
 
 
@@ -195,14 +215,19 @@ def _body(op: dict[str, Any], r: Resolver, notes: list[str]) -> RequestBody | No
     if not usable:
         kinds = ", ".join(str(mt) for mt in body["content"]) or "no media type"
         if required:
-            raise _Skip(f"request body only in {kinds}; JSON, form, multipart or text needed")
+            raise _Skip(
+                f"request body only in {kinds}; JSON, form, multipart, text, YAML or binary needed"
+            )
         notes.append(f"optional request body in {kinds} is not sent")
         return None
     mt, kind, media = min(usable, key=lambda entry: _KIND_ORDER[entry[1]])  # type: ignore[index]
     media = r.deref(media)
     media = media if isinstance(media, dict) else {}
+    base = str(mt).split(";", 1)[0].strip()
+    # A validating API refuses a media type it does not list (415), so the documented
+    # one is sent, including vendor JSON types; only wildcards become application/json.
     return RequestBody(
-        media_type=str(mt).split(";", 1)[0].strip() if kind != "json" else "application/json",
+        media_type=base if "*" not in base else "application/json",
         kind=kind,  # type: ignore[arg-type]
         schema=media.get("schema", {}),
         required=required,
@@ -226,14 +251,14 @@ def _responses(op: dict[str, Any], r: Resolver, notes: list[str]) -> dict[str, R
         if not isinstance(resp, dict):
             continue
         schema = None
-        content = resp.get("content")
-        if isinstance(content, dict):
-            for mt, media in content.items():
-                if media_kind(str(mt)) == "json" and isinstance(media, dict) and "schema" in media:
-                    schema = media["schema"]
-                    break
+        content = as_dict(resp.get("content"))
+        for mt, media in content.items():
+            if media_kind(str(mt)) == "json" and isinstance(media, dict) and "schema" in media:
+                schema = media["schema"]
+                break
         links = as_dict(resp.get("links"))
-        out[code] = Response(code, schema, links)
+        headers = tuple(str(h).lower() for h in as_dict(resp.get("headers")))
+        out[code] = Response(code, schema, links, tuple(str(mt) for mt in content), headers)
     return out
 
 

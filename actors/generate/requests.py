@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import yaml
+
 from actors.generate._coerce import MISSING
 from actors.generate.operations import Operation
 from actors.generate.parameters import Parameter
@@ -26,9 +28,11 @@ _PATH_SAFE = "-._~!$&'()*+,;=:@"
 
 @dataclass(frozen=True)
 class Template:
-    """A ``{{var}}`` reference to a value extracted by an earlier step."""
+    """A ``{{var}}`` reference to a value extracted by an earlier step; ``whole_path``
+    when the value is a whole URL or path (a ``Location`` header), not one segment."""
 
     var: str
+    whole_path: bool = False
 
     def __str__(self) -> str:
         return "{{" + self.var + "}}"
@@ -60,16 +64,24 @@ def plan_request(
         if param.location == "path" and param.name in templates:
             plan.values[("path", param.name)] = templates[param.name]
         elif param.required:
-            plan.values[(param.location, param.name)] = parameter_value(param, gen, rng)
+            plan.values[(param.location, param.name)] = parameter_value(param, gen, rng, checker)
     if op.body is not None:
         plan.body = checker.body_value(op, gen, rng)
     return plan
 
 
-def parameter_value(param: Parameter, gen: ValueGenerator, rng: random.Random) -> Any:
-    if param.example is not MISSING and param.example is not None:
-        return param.example
-    return gen.valid(param.schema, rng, name=param.name)
+def parameter_value(
+    param: Parameter, gen: ValueGenerator, rng: random.Random, checker: BodyChecker
+) -> Any:
+    """The documented example when its own schema accepts it (documents carry broken
+    ones: a uuid one digit short), else a generated value, examples of the schema first."""
+    example = param.example
+    if example is not MISSING and example is not None and checker.is_valid(param.schema, example):
+        return example
+    value = gen.valid(param.schema, rng, name=param.name)
+    if checker.is_valid(param.schema, value):
+        return value
+    return gen.valid(param.schema, rng, name=param.name, use_examples=False)
 
 
 def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
@@ -83,7 +95,9 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
         param = by_key.get((location, name))
         if param is None:
             continue
-        if location == "path":
+        if location == "path" and isinstance(value, Template) and value.whole_path:
+            path = str(value)
+        elif location == "path":
             path = path.replace("{" + name + "}", _path_value(param, value))
         elif location == "query":
             query.update(_query_value(param, value))
@@ -93,6 +107,11 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
             cookies.append(f"{name}={_joined(param, value, ',')}")
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
+    response = op.success_response()
+    accept = response.accept() if response is not None else None
+    if accept and not any(name.lower() == "accept" for name in headers):
+        # Without it a target offering XML first answers XML, which no JSON check reads.
+        headers["Accept"] = accept
     request: dict[str, Any] = {"method": op.method, "path": path}
     if query:
         request["query"] = query
@@ -100,7 +119,7 @@ def render_request(op: Operation, plan: RequestPlan) -> dict[str, Any]:
         request["headers"] = headers
     if plan.body is not MISSING and op.body is not None:
         request["body"] = _body(plan.body, op.body.kind)
-        if op.body.kind != "json":
+        if op.body.media_type != "application/json":
             request["content_type"] = op.body.media_type
     return request
 
@@ -181,6 +200,11 @@ def _query_value(param: Parameter, value: Any) -> dict[str, Any]:
 def _body(value: Any, kind: str) -> Any:
     if kind == "json":
         return value
+    if kind == "yaml":
+        return value if isinstance(value, str) else yaml.safe_dump(value, sort_keys=False)
+    if kind == "binary":
+        # A few bytes stand for the file: what matters is that the API takes the type.
+        return value if isinstance(value, str) and value else "gauntlet"
     if kind == "text":
         return value if isinstance(value, str) else _scalar(value)
     if isinstance(value, dict):

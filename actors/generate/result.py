@@ -17,6 +17,11 @@ class GeneratedSuite(BaseModel):
     operation: str = Field(description='The operation the suite is about: "METHOD /path".')
     operations: list[str] = Field(description="Every operation its steps call, in order.")
     kind: CaseKind
+    fallback: bool = Field(
+        default=False,
+        description="Tried in case the suite before it, about the same operation, fails: "
+        "the valid request alone, with generated values instead of ids earlier steps give.",
+    )
     priority: int = Field(description="0 is the most valuable; ties keep document order.")
     slug: str = Field(description="A stable, unique file-name stem.")
 
@@ -50,5 +55,6 @@ class GenerationResult(BaseModel):
 
     @property
     def suites(self) -> list[GeneratedSuite]:
-        """The first ``max_test_suites`` candidates: what a generation keeps."""
-        return self.candidates[: self.max_test_suites]
+        """The first ``max_test_suites`` candidates, fallbacks aside: what a generation
+        that checks nothing (``gauntlet generate``) keeps."""
+        return [c for c in self.candidates if not c.fallback][: self.max_test_suites]

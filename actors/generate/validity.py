@@ -26,8 +26,11 @@ class BodyChecker:
         cached = self._validators.get(id(schema))
         if cached is None or cached[0] is not schema:
             try:
+                # Formats too: a validating API refuses a malformed uuid or date that
+                # an example of the document itself carries.
                 validator: Draft202012Validator | None = Draft202012Validator(
-                    self.converter.convert(schema, "request")
+                    self.converter.convert(schema, "request"),
+                    format_checker=Draft202012Validator.FORMAT_CHECKER,
                 )
             except Exception:  # an uncheckable schema checks nothing
                 validator = None

@@ -171,6 +171,21 @@ class ValueGenerator:
                 )
         minimum = flat.get("minProperties")
         extra = flat.get("additionalProperties")
+        if props and isinstance(minimum, int) and len(out) < minimum:
+            # Optional properties left out below OPTIONAL_DEPTH are brought back as
+            # needed: an object with minProperties must not be sent empty.
+            for prop, sub in props.items():
+                if len(out) >= minimum:
+                    break
+                if prop not in out:
+                    try:
+                        sub_flat, _ = self.view.flat(sub)
+                    except RefError:
+                        continue
+                    if sub_flat.get(hidden) is not True:
+                        out[prop] = self._value(
+                            sub, rng, prop, direction, use_examples, depth + 1, stack
+                        )
         if not props and isinstance(minimum, int) and len(out) < minimum:
             for i in range(min(minimum, 20) - len(out)):
                 key = f"key{i + 1}"

@@ -1,8 +1,10 @@
-"""GENERATE jobs: suites from an OpenAPI document, each checked once against the live API.
+"""GENERATE jobs: suites from an OpenAPI document, each checked against the live API.
 
-Candidates are tried best first, a few at a time (``run_concurrency``), until
-``max_test_suites`` are kept. A candidate that passes is kept; one that fails only
-because the API contradicts its own document is kept marked (see
+First the document-wide decisions (:mod:`actors.jobs.generate_decide`): where the paths
+start and where the app's secret goes. Then candidates are tried best first, a few at a
+time (``run_concurrency``), until ``max_test_suites`` are kept; a fallback only when the
+case before it about the same operation was not kept. A candidate that passes is kept;
+one that fails only because the API contradicts its own document is kept marked (see
 :mod:`actors.jobs.generate_verdict`); any other is dropped with its reasons. Kept suites
 are saved as they are judged, so a stopped job keeps what it found, and a retried job
 first removes what its interrupted attempt saved.
@@ -21,7 +23,8 @@ from actors.generate import (
     InvalidOpenAPIDocument,
     generate_suites,
 )
-from actors.jobs.generate_check import CandidateChecker, path_prefix, with_prefix
+from actors.jobs.generate_check import CandidateChecker, with_prefix
+from actors.jobs.generate_decide import decide
 from actors.jobs.generate_history import GenerationTally
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement
 from core.jobs import GenerateParams, GenerateSummary
@@ -93,10 +96,12 @@ def _generate(
     except InvalidOpenAPIDocument as exc:
         _finish(execution, record, "FAILED", exc.message)
         return Outcome("FAILED", error=exc.message)
-    prefix = path_prefix(params.base_url, result.server_path)
+    placed, decisions = decide(execution, params, result, document, auth)
+    prefix = decisions.prefix
     record.run_base_url, record.path_prefix = params.base_url, prefix
     responses = DocumentedResponses(document, prefix)
     tally = GenerationTally(result)
+    tally.decisions, tally.auth_placement = decisions.entries, decisions.placement
     # Generating from a large document takes a while; this says it is done and what next.
     execution.emit(
         "generate.candidates",
@@ -109,21 +114,36 @@ def _generate(
             "candidates": len(result.candidates),
         },
     )
+    execution.emit("generate.decided", {"decisions": decisions.as_json()})
     checker = CandidateChecker(
-        execution.ctx, auth, params.base_url, params.timeout, responses, execution.should_stop
+        execution.ctx, placed, params.base_url, params.timeout, responses, execution.should_stop
     )
+    # Runs send the app's secret where generation checked it, once a suite depends on it.
+    pending_auth = placed if decisions.auth_changed else None
     position, candidates = 0, result.candidates
     while position < len(candidates) and len(tally.kept) < params.max_test_suites:
         if execution.should_stop():
             break
         room = params.max_test_suites - len(tally.kept)
-        batch = candidates[position : position + min(checker.workers, room)]
-        position += len(batch)
+        batch: list[GeneratedSuite] = []
+        while position < len(candidates) and len(batch) < min(checker.workers, room):
+            candidate = candidates[position]
+            if candidate.fallback and checker.has_valid(candidate.operation):
+                position += 1  # its valid case was kept: the fallback is not needed
+                continue
+            if candidate.fallback and any(c.operation == candidate.operation for c in batch):
+                break  # it is tried only once the case before it is judged
+            batch.append(candidate)
+            position += 1
+        if not batch:
+            continue
         judged = checker.check([with_prefix(c.suite, prefix) for c in batch], batch)
-        if not _save(execution, record, tally, batch, judged):
+        if not _save(execution, record, tally, batch, judged, pending_auth):
             error = "the app was deleted while its suites were being generated"
             _finish(execution, record, "FAILED", error, tally)
             return Outcome("FAILED", error=error)
+        if tally.kept:
+            pending_auth = None
         done = max(len(tally.kept) / params.max_test_suites, position / len(candidates))
         execution.progress(min(1.0, done))
     stopped = execution.should_stop()
@@ -141,14 +161,20 @@ def _save(
     tally: GenerationTally,
     batch: list[GeneratedSuite],
     judged: list[Judgement],
+    placed_auth: dict[str, Any] | None = None,
 ) -> bool:
-    """Store the batch's kept suites with the record in one transaction, then say so.
-    False (nothing stored) when the app is gone."""
+    """Store the batch's kept suites with the record in one transaction, then say so;
+    with the first kept suite, ``placed_auth`` becomes the app's auth. False (nothing
+    stored) when the app is gone."""
     job = execution.job
     events: list[tuple[str, dict[str, Any]]] = []
     with session_scope(execution.ctx.engine) as session:
-        if app_rows.get(session, job.org_id, job.app_id or "") is None:
+        app = app_rows.get(session, job.org_id, job.app_id or "")
+        if app is None:
             return False
+        if placed_auth is not None and any(j.suite is not None for j in judged):
+            app.auth_json = json.dumps(placed_auth)
+            session.add(app)
         for generated, judgement in zip(batch, judged, strict=True):
             if judgement.verdict == "stopped":
                 continue
@@ -205,6 +231,8 @@ def _outcome(
     summary = GenerateSummary(
         base_url=record.run_base_url,
         path_prefix=record.path_prefix,
+        auth_placement=tally.auth_placement,
+        decisions=[d.model_dump(mode="json") for d in tally.decisions],
         spec_version=tally.result.source_version,
         candidates=len(tally.result.candidates),
         tried=tally.tried,

@@ -1,31 +1,23 @@
 """Running generated candidates against the live API: where they run (base URL plus the
-document's server path), with which client (the app's auth, the job's per-request
-timeout), and the judgement of each run.
+path prefix decided in :mod:`actors.jobs.generate_base`), with which client (the app's
+auth where the document wants it, the job's per-request timeout), and the judgement of
+each run, confirmed by a second run of what is kept.
 
-Suites run with the document's server path (``/v1``) in front of their paths unless the
-base URL already ends with it, and are saved that way, so a run with the same base URL
-right after generation sends exactly the requests that were checked.
+Suites are saved with the prefix in front of their paths, so a run with the same base
+URL right after generation sends exactly the requests that were checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from actors.context import WorkerContext
 from actors.generate import GeneratedSuite
+from actors.jobs.generate_pin import pin_values, unpin_varying
+from actors.jobs.generate_reach import Reach
 from actors.jobs.generate_verdict import DocumentedResponses, Judgement, judge
-from runner import Suite, TargetClient, run_suite, run_suites
-
-
-def path_prefix(base_url: str, server_path: str) -> str:
-    """What to put in front of suite paths: the document's server path, unless the base
-    URL already ends with it."""
-    if not server_path:
-        return ""
-    base_path = urlsplit(base_url).path.rstrip("/")
-    return "" if base_path.endswith(server_path) else server_path
+from runner import StepResult, Suite, SuiteResult, TargetClient, run_suites
 
 
 def with_prefix(suite: Suite, prefix: str) -> Suite:
@@ -75,49 +67,88 @@ class CandidateChecker:
         self.responses = responses
         self.should_stop = should_stop
         self.workers = max(1, ctx.settings.run_concurrency)
+        self.reach = Reach(responses)
+        self._valid_kept: set[str] = set()  # operations with a kept valid-request case
+
+    def has_valid(self, operation: str) -> bool:
+        """Whether a valid-request suite about ``operation`` was kept in this job."""
+        return operation in self._valid_kept
 
     def _client(self) -> Any:
         return target_client(self.ctx, self.auth, self.timeout)
 
-    def check(self, suites: list[Suite], batch: list[GeneratedSuite]) -> list[Judgement]:
-        """One judgement per suite (``batch`` says what each is), in order; suites run
-        concurrently, each with a client of its own."""
-        results = run_suites(
+    def _run(self, suites: list[Suite]) -> list[SuiteResult]:
+        return run_suites(
             suites,
             concurrency=self.workers,
             base_url=self.base_url,
             client_factory=self._client,
             should_stop=self.should_stop,
         )
-        judged = []
+
+    def check(self, suites: list[Suite], batch: list[GeneratedSuite]) -> list[Judgement]:
+        """One judgement per suite (``batch`` says what each is), in order; suites run
+        concurrently, each with a client of its own. What the valid requests of the
+        batch reached counts for its negative cases too. What is kept with changes
+        (pinned values, a mark) runs once more, again concurrently (:meth:`_settle`)."""
+        results = self._run(suites)
         for suite, generated, result in zip(suites, batch, results, strict=True):
-            judgement = judge(suite, result, self.responses, generated.kind)
-            if judgement.verdict == "contradicts_spec":
-                judgement = self._confirm(judgement)
+            if generated.kind != "negative":
+                self.reach.observe(suite, result)
+        judged: list[Judgement] = []
+        again: list[tuple[int, Suite]] = []  # (position in judged, suite to run again)
+        for suite, generated, result in zip(suites, batch, results, strict=True):
+            judgement = judge(
+                suite,
+                result,
+                self.responses,
+                generated.kind,
+                operation=generated.operation,
+                reached=self.reach.evidence,
+            )
+            if judgement.suite is not None:
+                kept = judgement.suite
+                if generated.kind != "negative":
+                    kept = pin_values(kept, result)
+                if kept != judgement.suite or judgement.verdict != "kept":
+                    again.append((len(judged), kept))
             judged.append(judgement)
+        for (position, kept), rerun in zip(again, self._run([k for _, k in again]), strict=True):
+            judged[position] = _settle(judged[position], kept, rerun)
+        for generated, judgement in zip(batch, judged, strict=True):
+            if judgement.suite is not None and generated.kind == "positive":
+                self._valid_kept.add(generated.operation)
         return judged
 
-    def _confirm(self, judgement: Judgement) -> Judgement:
-        """Run a marked suite once more: it is kept only if it passes as it will be run."""
-        assert judgement.suite is not None
-        with self._client() as client:
-            again = run_suite(
-                judgement.suite,
-                base_url=self.base_url,
-                client=client,
-                should_stop=self.should_stop,
-            )
-        if again.stopped:
-            return Judgement("stopped")
-        if again.passed:
-            return judgement
-        failing = next(s for s in again.steps if not s.passed)
-        why = failing.error or "; ".join(a.reason or "" for a in failing.assertions if not a.passed)
-        return Judgement(
-            "dropped",
-            reasons=[
-                *judgement.reasons,
-                f"still failing once set to the API's behaviour: step {failing.index + 1} "
-                f"({failing.name}): {why}"[:300],
-            ],
+
+def _settle(judgement: Judgement, suite: Suite, again: SuiteResult) -> Judgement:
+    """The verdict on ``suite`` (what a kept one becomes: values pinned, or marked) after
+    one more run as it will be kept: values that changed become noise; any other failure
+    drops it."""
+    if again.stopped:
+        return Judgement("stopped")
+    if not again.passed:
+        suite, _ = unpin_varying(suite, again)
+        failing = next(
+            (s for s in again.steps if not s.passed and not _only_values_failed(s)), None
         )
+        if failing is not None:
+            why = failing.error or "; ".join(
+                a.reason or "" for a in failing.assertions if not a.passed
+            )
+            return Judgement(
+                "dropped",
+                reasons=[
+                    *judgement.reasons,
+                    f"failed when run again as it would be kept: step {failing.index + 1} "
+                    f"({failing.name}): {why}"[:300],
+                ],
+            )
+    return Judgement(judgement.verdict, suite, judgement.reasons)
+
+
+def _only_values_failed(step: StepResult) -> bool:
+    """Whether a step failed only on value (``json_path``) assertions: values that vary."""
+    if step.error or step.extraction_failures:
+        return False
+    return all(a.passed or a.type == "json_path" for a in step.assertions)

@@ -54,6 +54,17 @@ class DroppedSuite(BaseModel):
     reasons: list[str]
 
 
+class Decision(BaseModel):
+    """A choice generation made for the whole document, and what it rests on."""
+
+    topic: Literal["base_path", "auth", "ids"] = Field(
+        description="base_path: where paths start below base_url; auth: where the app's "
+        "secret is sent; ids: where path parameters get their values."
+    )
+    decision: str
+    evidence: list[str] = Field(default_factory=list)
+
+
 class GenerationTally:
     """Counts and lists of one generation, in candidate order."""
 
@@ -62,6 +73,8 @@ class GenerationTally:
         self.kept: list[KeptSuite] = []
         self.dropped: list[DroppedSuite] = []
         self.operations: dict[str, OperationResult] = {}
+        self.decisions: list[Decision] = []
+        self.auth_placement: dict[str, str] | None = None
         for outcome in result.operations:
             status: OperationStatus = "untried" if outcome.status == "generated" else outcome.status
             self.operations[outcome.operation] = OperationResult(

@@ -17,16 +17,32 @@ today's API, so a run right after generation passes, and it fails once the API c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from actors.coverage import PathMatcher, compute_coverage
-from runner import StatusCodeAssertion, StepResult, Suite, SuiteResult
+from actors.jobs.generate_narrow import narrow
+from runner import (
+    HeaderAssertion,
+    SchemaAssertion,
+    StatusCodeAssertion,
+    StepResult,
+    Suite,
+    SuiteResult,
+)
 
 CONTRADICTS_SPEC = "contradicts-spec"
 # A reason quotes at most this much of an assertion's own explanation.
 MAX_REASON_CHARS = 300
+# Answers that say the request never reached what the suite is about: a suite passing
+# or "contradicting the document" on one of them would test nothing.
+NOT_REACHED_WHY = {
+    401: "the credential was missing or refused",
+    403: "the credential was refused",
+    404: "the route or the resource was not found",
+    405: "the route does not take this method",
+}
 
 
 class DocumentedResponses:
@@ -57,6 +73,9 @@ class _Fix:
     step: int
     assertion: int
     status: int | None  # the status to expect instead; None removes the assertion
+    content_type: str | None = None  # the content type to expect instead
+    schema: dict[str, Any] | None = None  # the narrowed schema to check instead
+    noise: tuple[str, ...] = ()  # paths the narrowed schema check sets aside
 
 
 @dataclass
@@ -69,12 +88,28 @@ class Judgement:
 
 
 def judge(
-    suite: Suite, result: SuiteResult, responses: DocumentedResponses, kind: str
+    suite: Suite,
+    result: SuiteResult,
+    responses: DocumentedResponses,
+    kind: str,
+    *,
+    operation: str | None = None,
+    reached: Callable[[str], str | None] | None = None,
 ) -> Judgement:
     """Keep ``suite`` when ``result`` passed; keep a marked copy when every failure is
-    the API contradicting its document; otherwise drop it, saying why."""
+    the API contradicting its document; otherwise drop it, saying why.
+
+    A negative case about ``operation`` is dropped, passing or not, unless ``reached``
+    (operation -> evidence or None) says a valid request to it was accepted, and
+    when its 4xx is one of :data:`NOT_REACHED_WHY`: it would pass without the API
+    ever judging the broken value.
+    """
     if result.stopped:
         return Judgement("stopped")
+    if kind == "negative":
+        vacuous = _vacuous_negative(suite, result, operation, reached)
+        if vacuous is not None:
+            return Judgement("dropped", reasons=[vacuous])
     if result.passed:
         return Judgement("kept", suite)
     fixes: list[_Fix] = []
@@ -95,6 +130,31 @@ def judge(
     return Judgement("contradicts_spec", mark(suite, fixes, contradictions), contradictions)
 
 
+def _vacuous_negative(
+    suite: Suite,
+    result: SuiteResult,
+    operation: str | None,
+    reached: Callable[[str], str | None] | None,
+) -> str | None:
+    if operation is not None and reached is not None and reached(operation) is None:
+        return (
+            f"no valid request to {operation} was accepted in this job, so a 4xx to a "
+            "broken one proves nothing (the route may not exist, or refuse everything)"
+        )
+    for step in result.steps:
+        expects_4xx = any(
+            isinstance(a, StatusCodeAssertion) and a.expected == "4xx"
+            for a in suite.steps[step.index].assertions
+        )
+        status = step.response.status if step.response is not None else None
+        if expects_4xx and status in NOT_REACHED_WHY:
+            return (
+                f"step {step.index + 1} ({step.name}): answered {status} "
+                f"({NOT_REACHED_WHY[status]}), not a refusal of the broken value"
+            )
+    return None
+
+
 def _judge_assertions(
     suite: Suite,
     step: StepResult,
@@ -112,9 +172,19 @@ def _judge_assertions(
     for position, verdict in enumerate(step.assertions):
         if verdict.passed:
             continue
-        if verdict.type == "status_code" and status is not None and found is not None:
+        if verdict.type == "status_code" and status in NOT_REACHED_WHY:
+            problems.append(f"{where}: answered {status}: {NOT_REACHED_WHY[status]}")
+        elif verdict.type == "status_code" and status is not None and found is not None:
             operation, keys = found
-            if not documents(status, keys):
+            if kind != "negative" and 400 <= status < 500 and not documents(status, keys):
+                problems.append(
+                    _cut(
+                        f"{where}: the API refused the generated request with {status}, a "
+                        "status its document does not list: the request is probably not "
+                        "what the API wants here"
+                    )
+                )
+            elif not documents(status, keys):
                 fixes.append(_Fix(step.index, position, status))
                 contradictions.append(
                     f"{where}: {operation} answered {status}, a status its document does "
@@ -123,14 +193,31 @@ def _judge_assertions(
                 continue
             problems.append(_cut(f"{where}: {_documented_but_unexpected(kind, status, verdict)}"))
         elif verdict.type == "schema" and status_ok and found is not None:
-            fixes.append(_Fix(step.index, position, None))
+            fix = _narrowed(suite, step, position)
+            fixes.append(fix)
+            kept = (
+                f"; the rest is still checked, setting aside {', '.join(fix.noise)}"
+                if fix.schema is not None and fix.noise
+                else "; the rest is still checked"
+                if fix.schema is not None
+                else ""
+            )
             contradictions.append(
                 _cut(
                     f"{where}: the {found[0]} response ({status}) does not match its "
-                    f"documented schema: {verdict.reason}"
+                    f"documented schema: {verdict.reason}{kept}"
                 )
             )
-        elif verdict.type == "schema" and not status_ok:
+        elif verdict.type == "header" and verdict.target == "content-type" and status_ok:
+            received = str(verdict.actual or "").split(";", 1)[0].strip()
+            fixes.append(_Fix(step.index, position, None, received or None))
+            contradictions.append(
+                _cut(
+                    f"{where}: answered {received or 'no content type'} where the document "
+                    f"says {verdict.expected}"
+                )
+            )
+        elif verdict.type in ("schema", "header") and not status_ok:
             # Judged with the status: a body of another status is not the documented one.
             # A contradicting status gets its schema check removed with it.
             if any(f.step == step.index and f.status is not None for f in fixes):
@@ -139,6 +226,18 @@ def _judge_assertions(
                 problems.append(_cut(f"{where}: {verdict.reason}"))
         else:
             problems.append(_cut(f"{where}: {verdict.reason}"))
+
+
+def _narrowed(suite: Suite, step: StepResult, position: int) -> _Fix:
+    """The fix for a body off its schema: the schema narrowed to what the API sends when
+    that leaves something to check, else the check removed."""
+    assertion = suite.steps[step.index].assertions[position]
+    response = step.response
+    if isinstance(assertion, SchemaAssertion) and response is not None and not response.body_cut:
+        found = narrow(assertion.schema_, response.body or "")
+        if found is not None:
+            return _Fix(step.index, position, None, schema=found[0], noise=tuple(found[1]))
+    return _Fix(step.index, position, None)
 
 
 def _documented_but_unexpected(kind: str, status: int, verdict: Any) -> str:
@@ -159,7 +258,20 @@ def mark(suite: Suite, fixes: Sequence[_Fix], contradictions: Sequence[str]) -> 
     data = suite.model_copy(deep=True)
     dropped: dict[int, set[int]] = {}
     for fix in fixes:
-        if fix.status is None:
+        if fix.schema is not None:
+            step = data.steps[fix.step]
+            # Not validated again: the schema checked before, with required names and
+            # nothing else taken out, is still a valid one (and checking a large schema
+            # against the meta-schema costs a second).
+            step.assertions[fix.assertion] = SchemaAssertion.model_construct(
+                type="schema", schema_=fix.schema
+            )
+            step.noise = [*step.noise, *(n for n in fix.noise if n not in step.noise)]
+        elif fix.content_type is not None:
+            data.steps[fix.step].assertions[fix.assertion] = HeaderAssertion(
+                type="header", name="content-type", op="contains", expected=fix.content_type
+            )
+        elif fix.status is None:
             dropped.setdefault(fix.step, set()).add(fix.assertion)
         else:
             data.steps[fix.step].assertions[fix.assertion] = StatusCodeAssertion(
@@ -177,7 +289,7 @@ def mark(suite: Suite, fixes: Sequence[_Fix], contradictions: Sequence[str]) -> 
     data.description = description[:10_000]
     if CONTRADICTS_SPEC not in data.labels:
         data.labels = [*data.labels, CONTRADICTS_SPEC]
-    return Suite.model_validate(data.model_dump(by_alias=True))
+    return data
 
 
 def _cut(text: str) -> str:

@@ -56,6 +56,9 @@ class GenerateParams(JobParams):
     ignore_endpoints: list[str] = Field(default_factory=list)
     timeout: float | None = Field(default=None, description="Seconds per request.")
     seed: int = 0
+    base_path: str | None = Field(
+        default=None, description="Where paths start below base_url; None: decided by probing."
+    )
 
 
 class Threshold(BaseModel):

@@ -53,6 +53,12 @@ class ValidationSummary(RunSummary):
 class GenerateSummary(JobResult):
     base_url: str | None
     path_prefix: str | None
+    auth_placement: dict[str, str] | None = Field(
+        default=None, description="Where the app's secret was sent (from securitySchemes)."
+    )
+    decisions: list[dict[str, Any]] = Field(
+        default_factory=list, description="Document-wide choices and their evidence."
+    )
     spec_version: str | None
     candidates: int
     tried: int

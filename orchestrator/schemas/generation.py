@@ -16,7 +16,7 @@ from pydantic import (
 
 from actors.coverage import CoverageReport
 from actors.generate import Skipped
-from actors.jobs.generate_history import DroppedSuite, KeptSuite, OperationResult
+from actors.jobs.generate_history import Decision, DroppedSuite, KeptSuite, OperationResult
 from core.jobs import DEFAULT_MAX_TEST_SUITES, JobStatus
 from orchestrator.schemas.apps import OpenApiInput
 from orchestrator.schemas.common import RequestModel
@@ -59,6 +59,14 @@ class GenerateRequest(RequestModel):
     seed: StrictInt = Field(
         default=0, ge=0, le=2**63 - 1, description="Same document, options and seed: same suites."
     )
+    base_path: str | None = Field(
+        default=None,
+        max_length=2048,
+        pattern=r"^(/[^\s?#]*)?$",
+        description="Where the API's paths start below base_url ('/v1', or '' for right "
+        "at it). Default: decided by probing the live API with and without the document's "
+        "server path.",
+    )
 
     _base_url = field_validator("base_url")(check_base_url)
 
@@ -72,6 +80,7 @@ class GenerationParameters(BaseModel):
     ignore_endpoints: list[str] = Field(default_factory=list)
     timeout: float | None = None
     seed: int | None = None
+    base_path: str | None = None
 
 
 class GenerationCounts(BaseModel):
@@ -104,6 +113,10 @@ class GenerationHistoryEntry(BaseModel):
 
 
 class GenerationHistoryDetail(GenerationHistoryEntry):
+    decisions: list[Decision] = Field(
+        default_factory=list,
+        description="Document-wide choices (base path, auth placement, ids) and their evidence.",
+    )
     operations: list[OperationResult] = Field(description="Per operation, with reasons.")
     skipped: list[Skipped] = Field(description="Parts of the document that could not be used.")
     suites: list[KeptSuite]

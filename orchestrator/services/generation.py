@@ -8,7 +8,7 @@ import json
 from sqlmodel import Session
 
 from actors.generate import Skipped
-from actors.jobs.generate_history import DroppedSuite, KeptSuite, OperationResult
+from actors.jobs.generate_history import Decision, DroppedSuite, KeptSuite, OperationResult
 from core.errors import NotFound, ValidationFailed
 from core.jobs import GenerateParams, JobKind
 from orchestrator.runtime import Runtime
@@ -61,6 +61,7 @@ def submit_generate(
         ignore_endpoints=body.ignore_endpoints,
         timeout=body.timeout,
         seed=body.seed,
+        base_path=body.base_path,
     )
     return submit(session, runtime, org_id, app_id, JobKind.GENERATE, params)
 
@@ -85,8 +86,10 @@ def get_history(session: Session, org_id: str, app_id: str, job_id: str) -> Gene
         return GenerationHistoryDetail(
             **entry(job, None).model_dump(), operations=[], skipped=[], suites=[], dropped_suites=[]
         )
+    result = json.loads(job.result_json) if job.result_json else {}
     return GenerationHistoryDetail(
         **entry(job, record).model_dump(),
+        decisions=[Decision.model_validate(d) for d in result.get("decisions") or []],
         operations=[OperationResult.model_validate(o) for o in json.loads(record.operations_json)],
         skipped=[Skipped.model_validate(s) for s in json.loads(record.skipped_json)],
         suites=[KeptSuite.model_validate(s) for s in json.loads(record.suites_json)],

@@ -136,3 +136,14 @@ def test_with_a_run_only_what_was_observed_counts() -> None:
 def test_a_document_that_is_not_openapi_raises() -> None:
     with pytest.raises(InvalidOpenAPIDocument):
         compute_coverage({"hello": "world"}, [], None)
+
+
+def test_a_404_counts_only_once_another_call_shows_the_route_exists() -> None:
+    alone = compute_coverage(DOC, [], [("GET", "/pets/9", 404)])
+    reached = compute_coverage(DOC, [], [("GET", "/pets/9", 404), ("GET", "/pets/3", 200)])
+
+    detail = next(d for d in alone.operations if d.path == "/pets/{petId}" and d.method == "GET")
+    assert detail.exercised == [] and detail.unreached_statuses == [404]
+    assert detail.status == "uncovered"
+    detail = next(d for d in reached.operations if d.path == "/pets/{petId}" and d.method == "GET")
+    assert detail.exercised == ["200", "404"] and detail.unreached_statuses == []

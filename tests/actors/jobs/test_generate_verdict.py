@@ -10,6 +10,7 @@ from runner import (
     AssertionResult,
     RecordedRequest,
     RecordedResponse,
+    SchemaAssertion,
     StepResult,
     Suite,
     SuiteCounts,
@@ -135,3 +136,47 @@ def test_no_answer_drops_the_suite() -> None:
     judgement = judge(suite(201), result, RESPONSES, "positive")
     assert judgement.verdict == "dropped"
     assert judgement.reasons == ["step 1 (create): connection refused by t"]
+
+
+def test_a_negative_case_passing_on_a_404_is_dropped_not_kept() -> None:
+    judgement = judge(suite("4xx"), ran(404, "4xx", schema_ok=True), RESPONSES, "negative")
+
+    assert judgement.verdict == "dropped"
+    assert "answered 404 (the route or the resource was not found)" in judgement.reasons[0]
+
+
+def test_a_negative_case_is_dropped_when_no_valid_request_was_accepted() -> None:
+    result = ran(422, "4xx", schema_ok=True)
+
+    judgement = judge(suite("4xx"), result, RESPONSES, "negative", operation="POST /pets",
+                      reached=lambda operation: None)  # fmt: skip
+    kept = judge(suite("4xx"), result, RESPONSES, "negative", operation="POST /pets",
+                 reached=lambda operation: "201 to 'create'")  # fmt: skip
+
+    assert judgement.verdict == "dropped" and "was accepted in this job" in judgement.reasons[0]
+    assert kept.verdict == "kept"
+
+
+def test_an_undocumented_404_or_401_is_never_kept_as_a_contradiction() -> None:
+    for status in (401, 404):
+        judgement = judge(suite(201), ran(status, 201, schema_ok=False), RESPONSES, "positive")
+        assert judgement.verdict == "dropped", status
+
+
+def test_a_body_off_its_schema_in_one_place_keeps_the_rest_of_the_check() -> None:
+    checked = suite(201)
+    result = ran(201, 201, schema_ok=False)
+    assert result.steps[0].response is not None
+    result.steps[0].response.body = '{"id": 1, "name": 5}'
+    schema = {"type": "object", "required": ["id", "tag"],
+              "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}  # fmt: skip
+    checked.steps[0].assertions[1] = SchemaAssertion.model_validate(
+        {"type": "schema", "schema": schema}
+    )
+
+    judgement = judge(checked, result, RESPONSES, "positive")
+
+    assert judgement.verdict == "contradicts_spec" and judgement.suite is not None
+    step = judgement.suite.steps[0]
+    kept = next(a for a in step.assertions if isinstance(a, SchemaAssertion))
+    assert kept.schema_["required"] == ["id"] and step.noise == ["$.name"]

@@ -76,7 +76,7 @@ def test_progress_and_each_suite_kept_or_dropped_stream_as_events(
     assert len(kept) == result["kept"] and len(dropped) == result["dropped"] == 1
     assert [k["test_suite_id"] for k in kept] == result["test_suite_ids"]
     assert dropped[0]["slug"] == "positive-get-admin-report"
-    assert "answered 403 (a documented status)" in dropped[0]["reasons"][0]
+    assert "answered 403: the credential was refused" in dropped[0]["reasons"][0]
     assert any(k["contradicts_spec"] and k["contradictions"] for k in kept)
     job = client.get(f"/jobs/{job_id}").json()["data"]
     assert job["progress"] == 1 and job["job_type"] == "GENERATE"

@@ -36,6 +36,8 @@ def jobs_of(http: httpx.Client, app_id: str) -> int:
         ({"schema": {"info": {"title": "x"}, "paths": {}}}, "schema"),
         ({"schema": {"openapi": "4.0.0", "paths": {}}}, "schema"),
         ({"schema": {"swagger": "1.2", "paths": {}}}, "schema"),
+        ({"base_path": "v1"}, "base_path"),
+        ({"base_path": "/v1?x=1"}, "base_path"),
     ],
 )
 def test_bad_input_is_400_naming_the_field_and_creates_no_job(

@@ -36,6 +36,7 @@ def test_history_records_parameters_counts_and_each_operations_outcome(
         "ignore_endpoints": ["/health"],
         "timeout": 5.0,
         "seed": 7,
+        "base_path": None,
     }
     assert entry["spec_version"] == "3.0.3" and entry["path_prefix"] == "/v1"
     counts = entry["counts"]
@@ -51,6 +52,10 @@ def test_history_records_parameters_counts_and_each_operations_outcome(
     assert any("answered 403" in reason for reason in report["reasons"])
     assert [s["test_suite_id"] for s in detail["suites"]] == entry["test_suite_ids"]
     assert [d["slug"] for d in detail["dropped_suites"]] == ["positive-get-admin-report"]
+    decided = {d["topic"]: d for d in detail["decisions"]}
+    assert "below /v1" in decided["base_path"]["decision"]
+    assert any(line.startswith("GET /v1/") for line in decided["base_path"]["evidence"])
+    assert "bearer token" in decided["auth"]["decision"]
 
 
 def test_untried_operations_say_the_cap_was_reached(
