@@ -25,6 +25,9 @@ class GenerationParameters:
     ignore_endpoints: list[str]
     timeout: float | None
     seed: int | None
+    base_path: str | None = strawberry.field(
+        description="The path below baseUrl that the document's paths start at, as asked."
+    )
 
 
 @strawberry.type
@@ -72,6 +75,9 @@ class Generation:
 
 @strawberry.type(description="One generation in full: per-operation outcomes with reasons.")
 class GenerationDetail(Generation):
+    decisions: JSON = strawberry.field(
+        description="Document-wide choices (base path, auth placement, ids) and their evidence."
+    )
     operations: JSON
     skipped: JSON
     suites: JSON
@@ -85,6 +91,7 @@ class GenerationDetail(Generation):
             detail,
             parameters=pick(GenerationParameters, detail.parameters),
             counts=pick(GenerationCounts, detail.counts),
+            decisions=dumped["decisions"],
             operations=dumped["operations"],
             skipped=dumped["skipped"],
             suites=dumped["suites"],
@@ -108,6 +115,9 @@ class OperationCoverage:
     missing: list[str]
     observed_statuses: list[int]
     undocumented_statuses: list[int]
+    unreached_statuses: list[int] = strawberry.field(
+        description="404 or 405 seen while no call reached the operation: not exercised."
+    )
     steps: int
 
 

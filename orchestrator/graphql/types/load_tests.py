@@ -91,6 +91,14 @@ class LoadReport:
     skipped: list[LoadSkipped]
     thresholds: list[ThresholdVerdict]
     thresholds_passed: bool
+    max_error_rate: float = strawberry.field(
+        description="The error rate above which the test fails (max_error_rate)."
+    )
+    passed: bool = strawberry.field(
+        description="The verdict: thresholds held, the error rate stayed within "
+        "maxErrorRate, a request completed and a worker stayed."
+    )
+    reasons: list[str] = strawberry.field(description="Why it failed, in words (empty: passed).")
 
     @classmethod
     def from_model(cls, report: LoadReportModel) -> LoadReport:

@@ -141,7 +141,8 @@ def test_load_test_matches_get_load_test(world: World) -> None:
         totals {{ {stats} }} endpoints {{ {stats} }}
         timeline {{ t users requests failures rps avgMs p50Ms p95Ms p99Ms }}
         errors {{ method name message occurrences }} skipped {{ method name reason count }}
-        thresholds {{ metric op value endpoint actual passed }} thresholdsPassed }} }} }} }}"""
+        thresholds {{ metric op value endpoint actual passed }} thresholdsPassed
+            maxErrorRate passed reasons }} }} }} }}"""
     data = query(world, text, app=world.a.app_id, id=world.a.load_test_id)
     same_fields(
         data["app"]["load_test"],
@@ -151,12 +152,12 @@ def test_load_test_matches_get_load_test(world: World) -> None:
 
 def test_generation_matches_the_history(world: World) -> None:
     entry = """jobId appId jobStatus createdAt startedAt finishedAt error specVersion pathPrefix testSuiteIds
-      parameters { baseUrl schemaSource maxTestSuites ignoreEndpoints timeout seed }
+      parameters { baseUrl schemaSource maxTestSuites ignoreEndpoints timeout seed basePath }
       counts { operations operationsWithSuites operationsSkipped cases candidates tried kept contradictsSpec dropped }"""
     job_id = world.a.generate_job["job_id"]
     text = f"""query($app: ID!, $job: ID!) {{ app(id: $app) {{
       generationHistory {{ nodes {{ {entry} }} }}
-      generation(jobId: $job) {{ {entry} operations skipped suites droppedSuites }} }} }}"""
+      generation(jobId: $job) {{ {entry} decisions operations skipped suites droppedSuites }} }} }}"""
     data = query(world, text, app=world.a.app_id, job=job_id)["app"]
     assert data["generation_history"]["nodes"] == rest(
         world, f"/apps/{world.a.app_id}/generation-history"
@@ -166,9 +167,10 @@ def test_generation_matches_the_history(world: World) -> None:
     # JSON-valued fields keep REST's own (snake_case) keys inside: compare them as sent.
     _, raw = gql(
         world.a.client,
-        f'query {{ app(id: "{world.a.app_id}") {{ generation(jobId: "{job_id}") {{ operations skipped suites droppedSuites }} }} }}',
+        f'query {{ app(id: "{world.a.app_id}") {{ generation(jobId: "{job_id}") {{ decisions operations skipped suites droppedSuites }} }} }}',
     )
     for key, raw_key in (
+        ("decisions", "decisions"),
         ("operations", "operations"),
         ("skipped", "skipped"),
         ("suites", "suites"),
@@ -185,7 +187,7 @@ def test_schema_coverage_matches_the_coverage_route(world: World) -> None:
     text = f"""query($app: ID!) {{ app(id: $app) {{ schemaCoverage {{
       percentage totalOperations basis testRunId testSuites
       covered {{ {ref} }} partlyCovered {{ {ref} }} uncovered {{ {ref} }}
-      operations {{ method path status documented exercised missing observedStatuses undocumentedStatuses steps }}
+      operations {{ method path status documented exercised missing observedStatuses undocumentedStatuses unreachedStatuses steps }}
       unmatchedCalls {{ method path status }} }} }} }}"""
     data = query(world, text, app=world.a.app_id)
     same_fields(
