@@ -560,16 +560,25 @@ def describe_environment() -> str:
 
 
 def missing_packages() -> list[str]:
-    """Debian packages that would provide the server binaries (and the headless browser
-    of ``tests/browser``) this machine lacks."""
+    """Debian packages that would provide what the tests run and this machine lacks: the
+    servers, the headless browser of ``tests/browser``, nginx of the gateway tests, and
+    Node.js with npm for Prism (``tests/support/prism.py``)."""
     from tests.support.browser import missing_packages as missing_browser_packages
+    from tests.support.nginx import nginx_binary
 
     missing = []
     if redis_server_binary() is None:
         missing.append("redis-server")
     if postgres_bindir() is None:
         missing.append("postgresql")
-    return missing + missing_browser_packages()
+    missing += missing_browser_packages()
+    if nginx_binary() is None:
+        missing.append("nginx")
+    if shutil.which("node") is None:
+        missing.append("nodejs")
+    if shutil.which("npm") is None:
+        missing.append("npm")
+    return missing
 
 
 def _write_atomically(path: Path, text: str) -> None:
