@@ -9,7 +9,6 @@ from typing import Any
 import anyio
 import structlog
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from core.settings import Settings, get_settings
 from orchestrator.api import (
@@ -35,6 +34,7 @@ from orchestrator.envelope import install_error_handlers
 from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_router
 from orchestrator.graphql import router as graphql_router
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
+from orchestrator.openapi_document import openapi_document
 from orchestrator.runtime import Runtime, build_runtime
 from orchestrator.services import keys as key_service
 from orchestrator.web import install_web
@@ -111,7 +111,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 
 
@@ -138,32 +138,3 @@ def _lifespan(runtime: Runtime) -> Any:
             await anyio.to_thread.run_sync(pool.stop, settings.worker_shutdown_grace_seconds)
 
     return lifespan
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, made true to the contract: validation errors are 400 (the
-    envelope), never 422, and routes under /client/v1 declare their key schemes."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    doc = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
-    )
-    for path, item in doc.get("paths", {}).items():
-        for operation in item.values():
-            operation.get("responses", {}).pop("422", None)
-            for code, response in operation.get("responses", {}).items():
-                content = response.get("content", {})
-                # A streaming route's errors are JSON envelopes, not NDJSON.
-                if code >= "400" and "application/x-ndjson" in content:
-                    content["application/json"] = content.pop("application/x-ndjson")
-            if path.startswith(API_PREFIX):
-                operation["security"] = [{"bearer": []}, {"apiKeyHeader": []}]
-    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
-    doc["components"]["securitySchemes"] = {
-        "bearer": {"type": "http", "scheme": "bearer", "description": "gnt_... API key"},
-        "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-    }
-    app.openapi_schema = doc
-    return doc

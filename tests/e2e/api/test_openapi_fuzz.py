@@ -51,6 +51,9 @@ def test_openapi_document_and_swagger_ui_are_served(api: Api) -> None:
     assert "swagger-ui" in httpx.get(f"{api.url}/docs").text
 
 
+# Minutes, not seconds: its own CI stage (``-m fuzz``), out of the two deployment runs.
+@pytest.mark.fuzz
+@pytest.mark.timeout(1200)
 def test_fuzzer_finds_no_contract_violation(fuzz_api: Api, tmp_path: Path) -> None:
     key = create_key(fuzz_api.runtime)
     executable = (
@@ -64,15 +67,17 @@ def test_fuzzer_finds_no_contract_violation(fuzz_api: Api, tmp_path: Path) -> No
             "--checks",
             CHECKS,
             "--phases",
-            "examples,coverage,fuzzing",
+            "examples,coverage,fuzzing,stateful",
             # A fixed seed and a bounded count keep CI reproducible; explore further with
             # GAUNTLET_TEST_FUZZ_SEED=<another number>.
             "--seed",
             os.environ.get("GAUNTLET_TEST_FUZZ_SEED", "2026"),
             "--max-examples",
             "60",
+            # One worker: Hypothesis's lambda-source cache is not safe across threads
+            # ("AST constructor recursion depth mismatch" in the coverage phase).
             "--workers",
-            "2",
+            "1",
             "-H",
             f"Authorization: Bearer {key}",
             # The organization feed with follow=true is a stream that never ends by
@@ -83,7 +88,7 @@ def test_fuzzer_finds_no_contract_violation(fuzz_api: Api, tmp_path: Path) -> No
         ],
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=1100,
         cwd=tmp_path,
     )
     start = max(0, result.stdout.find("FAILURES"))
