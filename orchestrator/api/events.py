@@ -81,8 +81,8 @@ FEED_DOC: dict[int | str, dict[str, Any]] = {
 def org_events(
     principal: Caller,
     runtime: RuntimeDep,
-    app_id: Annotated[str | None, Query(max_length=40)] = None,
-    job_id: Annotated[str | None, Query(max_length=40)] = None,
+    app_id: Annotated[str | None, Query(max_length=40, description="One app's jobs")] = None,
+    job_id: Annotated[str | None, Query(max_length=40, description="One job's events")] = None,
     type: Annotated[
         list[str] | None,
         Query(description="Event types to keep (repeatable); `prefix.*` keeps a family"),

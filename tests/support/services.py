@@ -569,6 +569,8 @@ def missing_packages() -> list[str]:
         missing.append("redis-server")
     if postgres_bindir() is None:
         missing.append("postgresql")
+    # The README walk-through's test runs its shell commands (tests/e2e/docs).
+    missing += [name for name in ("curl", "jq") if shutil.which(name) is None]
     return missing + missing_browser_packages()
 
 
