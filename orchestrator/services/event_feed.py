@@ -65,7 +65,7 @@ def first_batch(runtime: Runtime, org_id: str, query: FeedFilter, after: str | N
     """The tail's first batch, read before the response starts, so that a bad cursor is
     a 400 rather than a stream cut short."""
     position = feed_position(runtime, org_id, after)
-    return read_feed(runtime.events, org_id, query, position, TAIL_BATCH)
+    return read_feed(runtime.events, org_id, query, position, TAIL_BATCH, fill=False)
 
 
 async def tail(
@@ -77,6 +77,7 @@ async def tail(
     store = runtime.events
     heartbeat = runtime.settings.event_heartbeat_seconds
     batch = first
+    last_line = anyio.current_time()
     while True:
         cursor = feed_cursor(runtime, org_id, batch.position)
         for i, event in enumerate(batch.events):
@@ -84,21 +85,33 @@ async def tail(
             if i == len(batch.events) - 1:
                 line["cursor"] = cursor
             yield orjson.dumps(line) + b"\n"
+            last_line = anyio.current_time()
         if batch.finished or (batch.at_end and _past(query.until)):
             return
-        if batch.at_end and not await store.wait_org(
+        # Less than a full batch: wait for the store to have something after the
+        # position (at once if it has: a read that stopped on its scan budget). A narrow
+        # filter on a busy feed may wake often and match nothing: the heartbeat goes by
+        # the time since the last line, not by the wait alone.
+        idle = len(batch.events) < TAIL_BATCH and not await store.wait_org(
             org_id, heartbeat, after_cursor=batch.position
-        ):
-            beat = {
-                "type": "heartbeat",
-                "app_id": query.app_id,
-                "timestamp": format_timestamp(datetime.now(UTC)),
-                "cursor": cursor,
-            }
-            yield orjson.dumps(beat) + b"\n"
-        batch = await anyio.to_thread.run_sync(
-            functools.partial(read_feed, store, org_id, query, batch.position, TAIL_BATCH)
         )
+        if idle or anyio.current_time() - last_line >= heartbeat:
+            yield orjson.dumps(_heartbeat(query, cursor)) + b"\n"
+            last_line = anyio.current_time()
+        batch = await anyio.to_thread.run_sync(
+            functools.partial(
+                read_feed, store, org_id, query, batch.position, TAIL_BATCH, fill=False
+            )
+        )
+
+
+def _heartbeat(query: FeedFilter, cursor: str | None) -> dict[str, Any]:
+    return {
+        "type": "heartbeat",
+        "app_id": query.app_id,
+        "timestamp": format_timestamp(datetime.now(UTC)),
+        "cursor": cursor,
+    }
 
 
 def _past(until: datetime | None) -> bool:

@@ -77,12 +77,21 @@ class FeedPage:
 
 
 def read_feed(
-    store: EventStore, org_id: str, query: FeedFilter, after: str | None, limit: int
+    store: EventStore,
+    org_id: str,
+    query: FeedFilter,
+    after: str | None,
+    limit: int,
+    *,
+    fill: bool = True,
 ) -> FeedPage:
     """Up to ``limit`` events of the organization matching ``query``, after ``after``
     (a position from an earlier page; None: from the start of the feed). Short of
     ``limit`` only at the end of the feed, after ``until``, or when the work bound of one
-    page was reached (``at_end`` False: ask again from ``position``)."""
+    page was reached (``at_end`` False: ask again from ``position``).
+
+    ``fill=False`` (a live tail, which waits on the store between reads anyway) returns
+    after the first store call that moved, without reading on to prove the end."""
     matched: list[Event] = []
     position = after
     for _ in range(MAX_STORE_CALLS):
@@ -103,7 +112,7 @@ def read_feed(
                 return FeedPage(matched, position, at_end=True, finished=True)
             if query.matches(event):
                 matched.append(event)
-        if len(matched) == limit:
+        if len(matched) == limit or not fill:
             return FeedPage(matched, position, at_end=False)
     return FeedPage(matched, position, at_end=False)
 
