@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Unset: events are kept forever."
     )
 
+    cors_origins: list[str] = Field(
+        default=[],
+        description="Browser origins (`https://ops.example.com`, or `*`) allowed to call the "
+        "API from their pages, e.g. a dashboard served elsewhere; empty: none.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The base URL clients reach Gauntlet at (links in webhook payloads); "

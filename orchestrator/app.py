@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from core.settings import Settings, get_settings
 from orchestrator.api import (
@@ -58,6 +59,20 @@ API_ROUTERS = (
     gateway.router,
     webhooks.router,
 )
+# Keys travel in headers, never cookies: no credentials mode. Clients read the rate-limit
+# and request-id headers.
+CORS_OPTIONS: dict[str, Any] = {
+    "allow_methods": ["*"],
+    "allow_headers": ["Authorization", "X-API-Key", "Content-Type"],
+    "expose_headers": [
+        "X-Request-ID",
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+    ],
+    "max_age": 600,
+}
 DESCRIPTION = (
     "Gauntlet generates, runs, validates and normalizes API test suites and drives load "
     "tests, as jobs. Every route under /client/v1 needs an API key "
@@ -111,6 +126,9 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
+    # Outside everything: a browser's preflight carries no key, and every answer (errors
+    # and 429s included) must carry the CORS headers for the page to read it.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, **CORS_OPTIONS)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 

@@ -90,9 +90,15 @@ def stop_load_test(
     summary="The load test's events (load.stats each second) as NDJSON",
 )
 def load_test_events(
-    appId: str, runId: str, principal: Caller, session: SessionDep, runtime: RuntimeDep
+    appId: str,
+    runId: str,
+    principal: Caller,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    after: Annotated[int, Query(ge=0, le=2**31, description="Resume after this seq.")] = 0,
+    follow: Annotated[bool, Query(description="false: only what is stored")] = True,
 ) -> NDJSONResponse:
     row = service.get(session, principal.org_id, appId, runId)
     session.close()
-    stream = event_stream.job_events(runtime, row.job_id, 0, True)
+    stream = event_stream.job_events(runtime, row.job_id, after, follow)
     return NDJSONResponse(stream, headers=STREAM_HEADERS)

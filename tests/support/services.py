@@ -578,6 +578,8 @@ def missing_packages() -> list[str]:
         missing.append("nodejs")
     if shutil.which("npm") is None:
         missing.append("npm")
+    # The README walk-through's test runs its shell commands (tests/e2e/docs).
+    missing += [name for name in ("curl", "jq") if shutil.which(name) is None]
     return missing
 
 

@@ -4,8 +4,6 @@ route; these are the behaviours spelled out)."""
 
 from __future__ import annotations
 
-import json
-
 import httpx
 
 from tests.e2e.api.test_envelope import assert_error
@@ -46,7 +44,7 @@ def test_the_event_feed_keeps_a_limited_key_to_its_apps(
     def jobs_in_feed(client: httpx.Client, **params: str) -> set[str]:
         response = client.get("/events", params=params)
         assert response.status_code == 200, response.text
-        return {json.loads(line)["job_id"] for line in response.text.splitlines()}
+        return {event["job_id"] for event in response.json()["data"]}
 
     with gov.client(create_key(gov.runtime, org, "read", app_ids=[first])) as one:
         assert jobs_in_feed(one) == {job_of[first]}

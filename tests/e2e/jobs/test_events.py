@@ -97,10 +97,8 @@ def test_org_feed_filters_by_job_and_type(client: httpx.Client, target: PetsTarg
     first = run(client, target, health_suite())
     second = run(client, target, health_suite())
     wait_for_job(client, first), wait_for_job(client, second)
-    with client.stream(
-        "GET", "/events", params={"job_id": second, "type": "job.completed"}
-    ) as response:
-        lines = [json.loads(line) for line in response.iter_lines() if line]
+    response = client.get("/events", params={"job_id": second, "type": "job.completed"})
+    lines = response.json()["data"]
     assert [(e["job_id"], e["type"]) for e in lines] == [(second, "job.completed")]
 
 

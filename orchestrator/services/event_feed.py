@@ -1,0 +1,123 @@
+"""The organization's event feed for clients: JSON pages, or a live NDJSON tail.
+
+Both modes read through ``storage.events.feed`` (filters, exact pages, the true end of the
+feed) and hand clients a cursor: ``meta.pagination.next_cursor`` on a page; ``cursor`` on
+the last line of each batch of a tail and on every heartbeat. Clients only ever see
+cursors made by ``feed_cursor`` and give back what ``feed_position`` reads, so how a
+position is made opaque lives in those two functions alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+import orjson
+
+from orchestrator.runtime import Runtime
+from storage.events import Event, format_timestamp
+from storage.events.feed import UNTIL_SLACK, FeedFilter, FeedPage, read_feed
+
+# Events per read while tailing: as many as a job stream's batch.
+TAIL_BATCH = 1000
+
+
+def feed_cursor(runtime: Runtime, org_id: str, position: str | None) -> str | None:
+    """The cursor a client gets for a feed ``position`` (a store position)."""
+    return position
+
+
+def feed_position(runtime: Runtime, org_id: str, cursor: str | None) -> str | None:
+    """The store position inside a client's ``cursor``; the store refuses a foreign one
+    with a 400 (``InvalidCursor``)."""
+    return cursor
+
+
+def event_line(event: Event) -> dict[str, Any]:
+    """An event as the feed shows it: the job stream's object plus ``app_id``, so a
+    dashboard following every app can tell them apart."""
+    return {**event.to_wire(), "app_id": event.app_id}
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[dict[str, Any]]
+    next_cursor: str | None
+    has_next: bool
+
+
+def page(runtime: Runtime, org_id: str, query: FeedFilter, after: str | None, size: int) -> Page:
+    """One JSON page. ``next_cursor`` is set even on the last page: a client polling the
+    feed keeps it and asks again later for what came since."""
+    found = read_feed(runtime.events, org_id, query, feed_position(runtime, org_id, after), size)
+    return Page(
+        events=[event_line(e) for e in found.events],
+        next_cursor=feed_cursor(runtime, org_id, found.position),
+        has_next=not found.at_end,
+    )
+
+
+def first_batch(runtime: Runtime, org_id: str, query: FeedFilter, after: str | None) -> FeedPage:
+    """The tail's first batch, read before the response starts, so that a bad cursor is
+    a 400 rather than a stream cut short."""
+    position = feed_position(runtime, org_id, after)
+    return read_feed(runtime.events, org_id, query, position, TAIL_BATCH, fill=False)
+
+
+async def tail(
+    runtime: Runtime, org_id: str, query: FeedFilter, first: FeedPage
+) -> AsyncIterator[bytes]:
+    """Stored events then live ones as NDJSON, until the client leaves (or, with
+    ``until``, once the feed has passed it). Idle, it sends a heartbeat at least every
+    ``event_heartbeat_seconds``."""
+    store = runtime.events
+    heartbeat = runtime.settings.event_heartbeat_seconds
+    batch = first
+    last_line = anyio.current_time()
+    while True:
+        cursor = feed_cursor(runtime, org_id, batch.position)
+        for i, event in enumerate(batch.events):
+            line = event_line(event)
+            if i == len(batch.events) - 1:
+                line["cursor"] = cursor
+            yield orjson.dumps(line) + b"\n"
+            last_line = anyio.current_time()
+        if batch.finished or (batch.at_end and _past(query.until)):
+            return
+        # Less than a full batch: wait for the store to have something after the
+        # position (at once if it has: a read that stopped on its scan budget). A narrow
+        # filter on a busy feed may wake often and match nothing: the heartbeat goes by
+        # the time since the last line, not by the wait alone.
+        idle = len(batch.events) < TAIL_BATCH and not await store.wait_org(
+            org_id, heartbeat, after_cursor=batch.position
+        )
+        if idle or anyio.current_time() - last_line >= heartbeat:
+            yield orjson.dumps(_heartbeat(query, cursor)) + b"\n"
+            last_line = anyio.current_time()
+        batch = await anyio.to_thread.run_sync(
+            functools.partial(
+                read_feed, store, org_id, query, batch.position, TAIL_BATCH, fill=False
+            )
+        )
+
+
+def _heartbeat(query: FeedFilter, cursor: str | None) -> dict[str, Any]:
+    return {
+        "type": "heartbeat",
+        "app_id": query.app_id,
+        "timestamp": format_timestamp(datetime.now(UTC)),
+        "cursor": cursor,
+    }
+
+
+def _past(until: datetime | None) -> bool:
+    # Events carry the store's append time: once the clock is past ``until`` (with the
+    # same slack the scan allows), no event that matches can still come.
+    if until is None:
+        return False
+    moment = until.replace(tzinfo=UTC) if until.tzinfo is None else until
+    return datetime.now(UTC) > moment + UNTIL_SLACK
