@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -48,6 +48,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+# A readiness probe waits this long for SQLite's write lock (a busy writer is not a fault).
+READINESS_LOCK_TIMEOUT_MS = 2_000
+
+
+def database_path(engine: Engine) -> Path | None:
+    """The SQLite database file of ``engine``; None for PostgreSQL or an in-memory one."""
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise unless the database accepts writes now: SQLite must grant its write lock
+    (a read-only file or directory fails here), PostgreSQL must be a primary that is not
+    read-only. Nothing is written, so a probe costs no disk."""
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={READINESS_LOCK_TIMEOUT_MS}")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.exec_driver_sql("ROLLBACK")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
+            return
+        read_only = connection.execute(
+            text("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")
+        ).scalar_one()
+        connection.rollback()
+        if read_only:
+            raise RuntimeError("the database is read-only")
 
 
 def is_sqlite(engine: Engine) -> bool:
