@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+from core.errors import StorageFull
+
+log = structlog.get_logger(__name__)
 
 # SQLite writers queue on a file lock; wait for it rather than failing at once.
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15_000
+# After each checkpoint SQLite cuts the WAL file back to this size, so space a burst of
+# writes took is given back to the disk instead of being kept for reuse.
+SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
+# After a "disk full", the next connection handed back checkpoints and truncates the WAL
+# (at most this often, waiting at most CHECKPOINT_LOCK_TIMEOUT_MS for readers to move on).
+CHECKPOINT_AFTER_FULL_EVERY_S = 1.0
+CHECKPOINT_LOCK_TIMEOUT_MS = 500
+SQLITE_FULL = 13
 
 
 # Requests run on a 40-thread pool and workers add their own threads; a pool smaller
@@ -37,6 +53,9 @@ def build_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
             max_overflow=pool_size,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        full = _DiskFullWatch()
+        event.listen(engine, "handle_error", full.on_error)
+        event.listen(engine, "checkin", full.on_checkin)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -47,7 +66,86 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT_BYTES}")
     cursor.close()
+
+
+class DiskFull(StorageFull, OperationalError):
+    """SQLite's SQLITE_FULL ("database or disk is full") as raised to callers: a
+    ``StorageFull`` for clients (503 STORAGE_FULL saying so, not "the database is
+    unavailable"), and still an ``OperationalError`` for everything that treats database
+    faults as infrastructure (workers hand the job back and retry it later)."""
+
+    def __init__(self, original: OperationalError, cause: BaseException) -> None:
+        OperationalError.__init__(
+            self, original.statement, original.params, cause, hide_parameters=True
+        )
+        # Not StorageFull.__init__: its chain of super() calls would reach
+        # OperationalError's again, with other arguments.
+        self.message = StorageFull.DEFAULT_MESSAGE
+        self.retry_after_s = StorageFull.RETRY_AFTER_S
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's SQLITE_FULL, whichever way the driver raised it."""
+    return getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL or "disk is full" in str(exc)
+
+
+class _DiskFullWatch:
+    """Turns SQLITE_FULL into ``DiskFull`` and makes SQLite give back what it can: after a
+    full disk, the WAL is checkpointed and truncated (TRUNCATE), so that the space its
+    frames held returns to the disk and writes (the job queue among them) resume as soon
+    as there is room, whether freed by this or by an operator."""
+
+    def __init__(self) -> None:
+        self._pending = False
+        self._warned = False
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def on_error(self, context: ExceptionContext) -> None:
+        if not is_disk_full(context.original_exception):
+            return
+        with self._lock:
+            self._pending = True
+        sqlalchemy_error = context.sqlalchemy_exception
+        if isinstance(sqlalchemy_error, OperationalError):
+            raise DiskFull(
+                sqlalchemy_error, context.original_exception
+            ) from context.original_exception
+
+    def on_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if not self._pending or now - self._last < CHECKPOINT_AFTER_FULL_EVERY_S:
+                return
+            self._last = now
+        if dbapi_connection is None or getattr(dbapi_connection, "in_transaction", False):
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_LOCK_TIMEOUT_MS}")
+                busy, wal_frames, moved = cursor.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
+                cursor.close()
+        except Exception as exc:  # the disk may still be full; the next check-in retries
+            if not self._warned:  # once per outage, not once a second
+                self._warned = True
+                log.warning("storage.checkpoint_after_full_failed", error=str(exc))
+            return
+        if not busy:
+            with self._lock:
+                self._pending = self._warned = False
+        log.info(
+            "storage.checkpoint_after_full", truncated=not busy, frames=wal_frames, moved=moved
+        )
 
 
 # A readiness probe waits this long for SQLite's write lock (a busy writer is not a fault).
