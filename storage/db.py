@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import event, text
@@ -18,6 +18,10 @@ from sqlmodel import Session, create_engine
 from core.errors import StorageFull
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
+# Writes retried through a database blip wait this long first, doubling up to the cap.
+RETRY_FIRST_S = 0.1
+RETRY_CAP_S = 2.0
 
 # SQLite writers queue on a file lock; wait for it rather than failing at once.
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -161,15 +165,21 @@ def database_path(engine: Engine) -> Path | None:
 
 
 def check_writable(engine: Engine) -> None:
-    """Raise unless the database accepts writes now: SQLite must grant its write lock
-    (a read-only file or directory fails here), PostgreSQL must be a primary that is not
-    read-only. Nothing is written, so a probe costs no disk."""
+    """Raise unless the database accepts writes now: SQLite must grant its write lock and
+    take a write (rolled back; a read-only file fails here), PostgreSQL must be a primary
+    that is not read-only. Nothing is committed, so a probe costs no disk."""
     with engine.connect() as connection:
         if is_sqlite(engine):
             connection.exec_driver_sql(f"PRAGMA busy_timeout={READINESS_LOCK_TIMEOUT_MS}")
             try:
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-                connection.exec_driver_sql("ROLLBACK")
+                try:
+                    # A write (of the value it already has) that is never committed: the
+                    # write lock and a writable file are needed, no disk space.
+                    connection.exec_driver_sql(f"PRAGMA user_version={int(version)}")
+                finally:
+                    connection.exec_driver_sql("ROLLBACK")
             finally:
                 connection.exec_driver_sql(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
             return
@@ -194,3 +204,31 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def retrying(engine: Engine, work: Callable[[Session, int], T], *, budget_s: float, what: str) -> T:
+    """``work(session, attempt)`` in a transaction of its own, committed; when the
+    database cannot be reached (``OperationalError``: a restart, a failover, a full disk)
+    it is rolled back and run again, after 0.1 s doubling up to 2 s, for ``budget_s`` in
+    all; then the last error is raised. ``work`` must be idempotent: a commit whose
+    answer was lost may have landed (``attempt`` > 1 tells it to check)."""
+    deadline = time.monotonic() + budget_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with session_scope(engine) as session:
+                result = work(session, attempt)
+                session.commit()
+        except OperationalError as exc:
+            delay = min(RETRY_CAP_S, RETRY_FIRST_S * 2 ** (attempt - 1))
+            if time.monotonic() + delay > deadline:
+                log.warning("storage.retry_gave_up", what=what, attempts=attempt)
+                raise
+            if attempt == 1:
+                log.warning("storage.retrying", what=what, error=str(exc).splitlines()[0])
+            time.sleep(delay)
+            continue
+        if attempt > 1:
+            log.info("storage.retry_succeeded", what=what, attempts=attempt)
+        return result
