@@ -69,6 +69,65 @@ def stoppable_redis() -> Iterator[StoppableRedis]:
         server.close()
 
 
+class StoppablePostgres:
+    """A private PostgreSQL cluster of our own (``services.start_postgres``) that can be
+    stopped ("fast" shutdown: clients are cut off) and started again on its port."""
+
+    def __init__(self) -> None:
+        try:
+            self.server = services.start_postgres()
+        except services.MissingServer as exc:
+            services.skip_or_fail(f"needs PostgreSQL: {exc}")
+            raise
+        self.url = self.server.url
+        self.port = services.server_port(self.url)
+        bindir = services.postgres_bindir()
+        assert bindir is not None
+        self.args = [str(bindir / "postgres"), "-D", str(self.server.workdir / "data")]
+        self.args += ["-p", str(self.port)]
+        settings = {**services.POSTGRES_SETTINGS, "listen_addresses": services.LOOPBACK}
+        settings["unix_socket_directories"] = str(self.server.workdir)
+        for name, value in settings.items():
+            self.args += ["-c", f"{name}={value}"]
+        self.isready = [str(bindir / "pg_isready"), "-q", "-d", "postgres", "-t", "2"]
+        self.isready += ["-h", services.LOOPBACK, "-p", str(self.port), "-U", "postgres"]
+
+    def stop(self) -> None:
+        services.stop_process(self.server.process, signal.SIGINT)
+
+    def start(self) -> None:
+        run_as = services._postgres_run_as()
+        with self.server.log_path.open("ab") as log:
+            self.server.process = subprocess.Popen(
+                self.args,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.server.workdir,
+                user=run_as.uid,
+                group=run_as.gid,
+                extra_groups=run_as.extra_groups,
+            )
+        services.wait_until(
+            lambda: subprocess.run(self.isready, check=False, timeout=10).returncode == 0,
+            timeout_s=services.START_TIMEOUT_S,
+            what="postgres (restarted)",
+            process=self.server.process,
+        )
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+@contextmanager
+def stoppable_postgres() -> Iterator[StoppablePostgres]:
+    server = StoppablePostgres()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @contextmanager
 def small_filesystem(size: str = "4m") -> Iterator[Path]:
     """A tmpfs of ``size`` mounted on a fresh directory (needs root); unmounted after."""
