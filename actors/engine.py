@@ -56,9 +56,12 @@ class JobExecution(Generic[P]):
         return self.keeper.should_stop()
 
     def progress(self, fraction: float) -> None:
-        with session_scope(self.ctx.engine) as session:
-            job_states.set_progress(session, self.job.id, self.ctx.worker_id, fraction)
-            session.commit()
+        try:
+            with session_scope(self.ctx.engine) as session:
+                job_states.set_progress(session, self.job.id, self.ctx.worker_id, fraction)
+                session.commit()
+        except OperationalError:  # progress is a hint: a database blip must not end the job
+            log.warning("job.progress_failed", job_id=self.job.id)
 
 
 Handler = Callable[[JobExecution[Any]], Outcome]
@@ -120,16 +123,15 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
 
 def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome) -> None:
     result_json = outcome.result.model_dump_json() if outcome.result is not None else None
-    with session_scope(ctx.engine) as session:
-        done = job_states.finish(
-            session,
-            job.id,
-            ctx.worker_id,
-            outcome.status,
-            result_json=result_json,
-            error=outcome.error,
-        )
-        session.commit()
+    # Retried through a database blip: a lost finish would run the job again.
+    done = job_states.finish_durably(
+        ctx.engine,
+        job.id,
+        ctx.worker_id,
+        outcome.status,
+        result_json=result_json,
+        error=outcome.error,
+    )
     if not done:
         log.warning("job.finish_lost", job_id=job.id)
         return

@@ -68,3 +68,19 @@ class ServiceUnavailable(GauntletError):
 
     def __init__(self, message: str, *, retry_after_s: int | None = 5) -> None:
         super().__init__(message, retry_after_s=retry_after_s)
+
+
+class StorageFull(ServiceUnavailable):
+    """The disk under the database is full: nothing can be written until space is freed
+    (reads still work). Retrying helps only once an operator frees space."""
+
+    DEFAULT_MESSAGE = (
+        "the server's disk is full: the database cannot store anything until space is "
+        "freed; retry later"
+    )
+    RETRY_AFTER_S = 30
+
+    def __init__(
+        self, message: str = DEFAULT_MESSAGE, *, retry_after_s: int | None = RETRY_AFTER_S
+    ) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)

@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         le=1,
         description="A load test with more failed requests than this fraction is FAILED.",
     )
+    ready_min_free_mb: int = Field(
+        default=100,
+        ge=0,
+        description="/readyz fails (503, check 'disk') when the data directory's "
+        "filesystem has less than this many MB free.",
+    )
     event_heartbeat_seconds: float = Field(
         default=15, gt=0, description="Idle event streams send a heartbeat this often."
     )

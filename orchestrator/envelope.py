@@ -29,6 +29,7 @@ from core.errors import (
     QuotaExceeded,
     RateLimited,
     ServiceUnavailable,
+    StorageFull,
     ValidationFailed,
 )
 from orchestrator.context import request_id
@@ -131,6 +132,7 @@ ERROR_STATUS: dict[type[GauntletError], tuple[int, str]] = {
     RateLimited: (429, "RATE_LIMITED"),
     QuotaExceeded: (429, "QUOTA_EXCEEDED"),
     ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
+    StorageFull: (503, "STORAGE_FULL"),
 }
 
 

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+import structlog
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+from core.errors import StorageFull
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+# Writes retried through a database blip wait this long first, doubling up to the cap.
+RETRY_FIRST_S = 0.1
+RETRY_CAP_S = 2.0
 
 # SQLite writers queue on a file lock; wait for it rather than failing at once.
 DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 15_000
+# After each checkpoint SQLite cuts the WAL file back to this size, so space a burst of
+# writes took is given back to the disk instead of being kept for reuse.
+SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
+# After a "disk full", the next connection handed back checkpoints and truncates the WAL
+# (at most this often, waiting at most CHECKPOINT_LOCK_TIMEOUT_MS for readers to move on).
+CHECKPOINT_AFTER_FULL_EVERY_S = 1.0
+CHECKPOINT_LOCK_TIMEOUT_MS = 500
+SQLITE_FULL = 13
 
 
 # Requests run on a 40-thread pool and workers add their own threads; a pool smaller
@@ -37,6 +57,9 @@ def build_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
             max_overflow=pool_size,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        full = _DiskFullWatch()
+        event.listen(engine, "handle_error", full.on_error)
+        event.listen(engine, "checkin", full.on_checkin)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -47,7 +70,125 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT_BYTES}")
     cursor.close()
+
+
+class DiskFull(StorageFull, OperationalError):
+    """SQLite's SQLITE_FULL ("database or disk is full") as raised to callers: a
+    ``StorageFull`` for clients (503 STORAGE_FULL saying so, not "the database is
+    unavailable"), and still an ``OperationalError`` for everything that treats database
+    faults as infrastructure (workers hand the job back and retry it later)."""
+
+    def __init__(self, original: OperationalError, cause: BaseException) -> None:
+        OperationalError.__init__(
+            self, original.statement, original.params, cause, hide_parameters=True
+        )
+        # Not StorageFull.__init__: its chain of super() calls would reach
+        # OperationalError's again, with other arguments.
+        self.message = StorageFull.DEFAULT_MESSAGE
+        self.retry_after_s = StorageFull.RETRY_AFTER_S
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's SQLITE_FULL, whichever way the driver raised it."""
+    return getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL or "disk is full" in str(exc)
+
+
+class _DiskFullWatch:
+    """Turns SQLITE_FULL into ``DiskFull`` and makes SQLite give back what it can: after a
+    full disk, the WAL is checkpointed and truncated (TRUNCATE), so that the space its
+    frames held returns to the disk and writes (the job queue among them) resume as soon
+    as there is room, whether freed by this or by an operator."""
+
+    def __init__(self) -> None:
+        self._pending = False
+        self._warned = False
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def on_error(self, context: ExceptionContext) -> None:
+        if not is_disk_full(context.original_exception):
+            return
+        with self._lock:
+            self._pending = True
+        sqlalchemy_error = context.sqlalchemy_exception
+        if isinstance(sqlalchemy_error, OperationalError):
+            raise DiskFull(
+                sqlalchemy_error, context.original_exception
+            ) from context.original_exception
+
+    def on_checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if not self._pending or now - self._last < CHECKPOINT_AFTER_FULL_EVERY_S:
+                return
+            self._last = now
+        if dbapi_connection is None or getattr(dbapi_connection, "in_transaction", False):
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_LOCK_TIMEOUT_MS}")
+                busy, wal_frames, moved = cursor.execute(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
+                cursor.close()
+        except Exception as exc:  # the disk may still be full; the next check-in retries
+            if not self._warned:  # once per outage, not once a second
+                self._warned = True
+                log.warning("storage.checkpoint_after_full_failed", error=str(exc))
+            return
+        if not busy:
+            with self._lock:
+                self._pending = self._warned = False
+        log.info(
+            "storage.checkpoint_after_full", truncated=not busy, frames=wal_frames, moved=moved
+        )
+
+
+# A readiness probe waits this long for SQLite's write lock (a busy writer is not a fault).
+READINESS_LOCK_TIMEOUT_MS = 2_000
+
+
+def database_path(engine: Engine) -> Path | None:
+    """The SQLite database file of ``engine``; None for PostgreSQL or an in-memory one."""
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise unless the database accepts writes now: SQLite must grant its write lock and
+    take a write (rolled back; a read-only file fails here), PostgreSQL must be a primary
+    that is not read-only. Nothing is committed, so a probe costs no disk."""
+    with engine.connect() as connection:
+        if is_sqlite(engine):
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={READINESS_LOCK_TIMEOUT_MS}")
+            try:
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    # A write (of the value it already has) that is never committed: the
+                    # write lock and a writable file are needed, no disk space.
+                    connection.exec_driver_sql(f"PRAGMA user_version={int(version)}")
+                finally:
+                    connection.exec_driver_sql("ROLLBACK")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={DEFAULT_SQLITE_BUSY_TIMEOUT_MS}")
+            return
+        read_only = connection.execute(
+            text("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")
+        ).scalar_one()
+        connection.rollback()
+        if read_only:
+            raise RuntimeError("the database is read-only")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -63,3 +204,31 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def retrying(engine: Engine, work: Callable[[Session, int], T], *, budget_s: float, what: str) -> T:
+    """``work(session, attempt)`` in a transaction of its own, committed; when the
+    database cannot be reached (``OperationalError``: a restart, a failover, a full disk)
+    it is rolled back and run again, after 0.1 s doubling up to 2 s, for ``budget_s`` in
+    all; then the last error is raised. ``work`` must be idempotent: a commit whose
+    answer was lost may have landed (``attempt`` > 1 tells it to check)."""
+    deadline = time.monotonic() + budget_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with session_scope(engine) as session:
+                result = work(session, attempt)
+                session.commit()
+        except OperationalError as exc:
+            delay = min(RETRY_CAP_S, RETRY_FIRST_S * 2 ** (attempt - 1))
+            if time.monotonic() + delay > deadline:
+                log.warning("storage.retry_gave_up", what=what, attempts=attempt)
+                raise
+            if attempt == 1:
+                log.warning("storage.retrying", what=what, error=str(exc).splitlines()[0])
+            time.sleep(delay)
+            continue
+        if attempt > 1:
+            log.info("storage.retry_succeeded", what=what, attempts=attempt)
+        return result

@@ -11,12 +11,20 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.jobs import TERMINAL, JobStatus
 from storage import orgs
-from storage.models import Job, TestRun
+from storage.db import retrying
+from storage.models import Job, SuiteReport, TestRun
+
+# How long the writes that finish a job keep retrying through a database outage before
+# the job is given up (left RUNNING; its lease expiry lets a worker run it again). Longer
+# than a lease: while the database is down nobody else can claim the job either, and once
+# it is back this worker's next attempt (every 2 s at most) usually comes first.
+FINISH_RETRY_BUDGET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -287,3 +295,65 @@ def expire_all_leases(session: Session) -> int:
         update(Job).where(col(Job.status) == JobStatus.RUNNING).values(lease_expires_at=0.0)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# The writes that finish a job, each retried through a short database outage: a report
+# lost to a blip used to leave the job RUNNING under its lease, to be run again from
+# scratch (every request sent to the target twice) once the lease expired. Each is
+# idempotent, so an attempt whose commit landed but whose answer was lost is harmless.
+
+
+def finish_durably(
+    engine: Engine,
+    job_id: str,
+    owner: str,
+    status: str,
+    *,
+    result_json: str | None = None,
+    error: str | None = None,
+    budget_s: float = FINISH_RETRY_BUDGET_S,
+) -> bool:
+    """``finish`` committed, retried for ``budget_s``. True when the job ended with
+    ``status`` by this call (a retry that finds the job already in ``status`` and
+    unleased counts: its earlier attempt's commit landed)."""
+
+    def work(session: Session, attempt: int) -> bool:
+        if finish(session, job_id, owner, status, result_json=result_json, error=error):
+            return True
+        if attempt == 1:
+            return False
+        row = session.exec(select(Job.status, Job.lease_owner).where(Job.id == job_id)).first()
+        return row is not None and row[0] == status and row[1] is None
+
+    return retrying(engine, work, budget_s=budget_s, what=f"finish job {job_id}")
+
+
+def finish_run_durably(engine: Engine, run_id: str, **totals: float | int | str) -> TestRun | None:
+    """``finish_run`` committed, retried for ``FINISH_RETRY_BUDGET_S``; the test run as
+    stored."""
+
+    def work(session: Session, _attempt: int) -> TestRun | None:
+        finish_run(session, run_id, **totals)
+        return session.get(TestRun, run_id, populate_existing=True)
+
+    return retrying(engine, work, budget_s=FINISH_RETRY_BUDGET_S, what=f"finish run {run_id}")
+
+
+def add_report_durably(
+    engine: Engine, report: SuiteReport, budget_s: float = FINISH_RETRY_BUDGET_S
+) -> str:
+    """Store a suite's report (its ``id`` set by the caller), retried for ``budget_s``;
+    a retry finding the report already stored does not store it twice. Its id."""
+    values = report.model_dump()
+
+    def work(session: Session, attempt: int) -> str:
+        if (
+            attempt > 1
+            and session.exec(select(SuiteReport.id).where(SuiteReport.id == values["id"])).first()
+        ):
+            return str(values["id"])
+        session.add(SuiteReport.model_validate({**values, "pk": None}))
+        session.flush()
+        return str(values["id"])
+
+    return retrying(engine, work, budget_s=budget_s, what=f"store report of run {report.run_id}")

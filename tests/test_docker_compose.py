@@ -113,11 +113,11 @@ def test_stores_have_healthchecks_and_postgres_keeps_its_data(compose: dict[str,
     assert "healthcheck" in redis
 
 
-def test_api_publishes_port_8000_and_checks_healthz(compose: dict[str, Any]) -> None:
+def test_api_publishes_port_8000_and_checks_readyz(compose: dict[str, Any]) -> None:
     api = service(compose, "api")
 
     assert "8000:8000" in api["ports"]
-    assert "/healthz" in " ".join(api["healthcheck"]["test"])
+    assert "/readyz" in " ".join(api["healthcheck"]["test"])
 
 
 def test_dockerfile_copies_every_package_the_project_installs() -> None:

@@ -21,8 +21,9 @@ from loadgen.config import LoadConfig, Rendezvous, cores
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
 from runner import DEFAULT_DENIED
+from storage import job_states
 from storage import load_tests as load_rows
-from storage.db import session_scope
+from storage.db import retrying, session_scope
 
 # How often the job looks for a stop while the driver is quiet.
 POLL_S = 0.25
@@ -31,9 +32,15 @@ IDLE_TIMEOUT_S = 30.0
 
 
 def _record(execution: JobExecution[LoadTestParams], status: str, **fields: str | None) -> None:
-    with session_scope(execution.ctx.engine) as session:
-        load_rows.record(session, execution.params.load_test_id, status, **fields)
-        session.commit()
+    # Idempotent, so retried through a database blip: a lost report would run the whole
+    # load test again once the job's lease expired.
+    load_test_id = execution.params.load_test_id
+    retrying(
+        execution.ctx.engine,
+        lambda session, _attempt: load_rows.record(session, load_test_id, status, **fields),
+        budget_s=job_states.FINISH_RETRY_BUDGET_S,
+        what=f"record load test {load_test_id}",
+    )
 
 
 def _config(execution: JobExecution[LoadTestParams]) -> LoadConfig | str:

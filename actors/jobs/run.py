@@ -101,27 +101,25 @@ class _RunRecorder:
     def suite_finished(self, loaded: LoadedSuite, result: SuiteResult) -> None:
         job = self.execution.job
         status = "STOPPED" if result.stopped else ("PASSED" if result.passed else "FAILED")
-        with session_scope(self.execution.ctx.engine) as session:
-            report = run_rows.add_report(
-                session,
-                SuiteReport(
-                    org_id=job.org_id,
-                    app_id=job.app_id or "",
-                    run_id=self.run_id,
-                    suite_id=loaded.id,
-                    suite_name=loaded.suite.name,
-                    suite_version=loaded.version,
-                    status=status,
-                    total_steps=result.counts.steps,
-                    passed_steps=result.counts.passed,
-                    failed_steps=result.counts.failed,
-                    started_at=result.started_at,
-                    duration_ms=result.duration_ms,
-                    steps_json=STEP_LIST.dump_json(result.steps).decode(),
-                ),
-            )
-            session.commit()
-            report_id = report.id
+        # Retried through a database blip (storage.job_states: finishing writes).
+        report_id = job_states.add_report_durably(
+            self.execution.ctx.engine,
+            SuiteReport(
+                org_id=job.org_id,
+                app_id=job.app_id or "",
+                run_id=self.run_id,
+                suite_id=loaded.id,
+                suite_name=loaded.suite.name,
+                suite_version=loaded.version,
+                status=status,
+                total_steps=result.counts.steps,
+                passed_steps=result.counts.passed,
+                failed_steps=result.counts.failed,
+                started_at=result.started_at,
+                duration_ms=result.duration_ms,
+                steps_json=STEP_LIST.dump_json(result.steps).decode(),
+            ),
+        )
         with self.lock:
             self.done += 1
             done = self.done
@@ -203,12 +201,9 @@ def execute_suites(
         "finished_at": time.time(),
         "duration_ms": (time.monotonic() - started) * 1000,
     }
-    with session_scope(ctx.engine) as session:
-        job_states.finish_run(session, run_id, **totals)
-        session.commit()
-        finished = session.get(TestRun, run_id)
-        assert finished is not None
-        run = finished
+    finished = job_states.finish_run_durably(ctx.engine, run_id, **totals)
+    assert finished is not None
+    run = finished
     return run, results
 
 

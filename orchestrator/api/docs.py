@@ -16,7 +16,8 @@ _DESCRIPTIONS = {
     429: "RATE_LIMITED (see Retry-After), or QUOTA_EXCEEDED: the plan allows no more this "
     "period (Retry-After: seconds until it resets; absent for the apps quota)",
     500: "INTERNAL_ERROR: unexpected; quote the request id",
-    503: "SERVICE_UNAVAILABLE: database or broker unreachable",
+    503: "SERVICE_UNAVAILABLE: database or broker unreachable, or STORAGE_FULL: the "
+    "server's disk is full (both with Retry-After)",
 }
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import redis
 import structlog
+from redis.backoff import ExponentialBackoff
 
 from core.clock import Clock, SystemClock
 from orchestrator.auth.keys import hash_of
@@ -24,6 +25,12 @@ from orchestrator.auth.principal import Principal
 log = structlog.get_logger(__name__)
 DEFAULT_TTL_S = 2.0
 DEFAULT_MAX_ENTRIES = 10_000
+# The revocation listener waits this long for a message per poll, and while Redis is
+# down retries after RETRY_FIRST_S, doubling up to RETRY_CAP_S: a handful of attempts a
+# minute instead of thousands a second.
+POLL_S = 0.2
+RETRY_FIRST_S = 0.1
+RETRY_CAP_S = 5.0
 
 
 class PrincipalCache:
@@ -70,7 +77,14 @@ class PrincipalCache:
 
 
 class RevocationChannel:
-    """Tells every API process sharing a Redis that a key was revoked."""
+    """Tells every API process sharing a Redis that a key was revoked.
+
+    The listener runs on a thread of its own. While Redis is unreachable it retries with
+    an exponential backoff (``RETRY_FIRST_S`` doubling to ``RETRY_CAP_S``) and logs once
+    per outage: a warning when listening starts failing, an info line when it works
+    again (redis-py subscribes again on reconnect). Revocations missed meanwhile cost at
+    most the cache's TTL.
+    """
 
     def __init__(self, redis_url: str, channel: str, on_revoked: Callable[[str], None]) -> None:
         self._client = redis.Redis.from_url(redis_url)
@@ -78,10 +92,11 @@ class RevocationChannel:
         self._on_revoked = on_revoked
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         self._pubsub.subscribe(**{channel: self._handle})
-        self._closing = False
-        self._thread = self._pubsub.run_in_thread(
-            sleep_time=0.2, daemon=True, exception_handler=self._on_error
-        )
+        self._closing = threading.Event()
+        # redis-py's own backoff formula (full exponential, capped), not a hand-written one.
+        self._backoff = ExponentialBackoff(cap=RETRY_CAP_S, base=RETRY_FIRST_S)
+        self._thread = threading.Thread(target=self._listen, name="auth-revocations", daemon=True)
+        self._thread.start()
 
     def publish(self, key_id: str) -> None:
         self._client.publish(self._channel, key_id)
@@ -91,14 +106,29 @@ class RevocationChannel:
         if isinstance(data, bytes):
             self._on_revoked(data.decode())
 
-    def _on_error(self, exc: BaseException, pubsub: object, thread: object) -> None:
-        if not self._closing:
-            # The entries' short TTL bounds what a missed message costs; keep listening.
-            log.warning("auth.revocation_listener_error", error=str(exc))
+    def _listen(self) -> None:
+        failures = 0
+        while not self._closing.is_set():
+            try:
+                self._pubsub.get_message(ignore_subscribe_messages=True, timeout=POLL_S)
+            except Exception as exc:
+                if self._closing.is_set():
+                    return
+                failures += 1
+                if failures == 1:
+                    log.warning(
+                        "auth.revocation_listener_down",
+                        error=str(exc),
+                        retry_cap_s=RETRY_CAP_S,
+                    )
+                self._closing.wait(self._backoff.compute(failures))
+                continue
+            if failures:
+                log.info("auth.revocation_listener_recovered", failed_attempts=failures)
+                failures = 0
 
     def close(self) -> None:
-        self._closing = True
-        self._thread.stop()
+        self._closing.set()
         self._thread.join(timeout=2)
         self._pubsub.close()
         self._client.close()

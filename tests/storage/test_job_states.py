@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from core.jobs import JobKind, JobStatus
 from storage import job_states, orgs
@@ -16,7 +17,7 @@ from storage import jobs as job_rows
 from storage import runs as run_rows
 from storage.db import build_engine, session_scope
 from storage.migrate import upgrade
-from storage.models import Job, TestRun
+from storage.models import Job, SuiteReport, TestRun
 
 LEASE_S = 30.0
 
@@ -134,3 +135,36 @@ def test_a_test_run_finishes_once(engine: Engine) -> None:
         session.refresh(run)
 
     assert (run.status, run.passed_suites, run.failed_suites) == ("PASSED", 1, 0)
+
+
+def test_finishing_writes_commit_on_their_own_and_once(engine: Engine) -> None:
+    job_id = new_job(engine)
+    with session_scope(engine) as session:
+        assert job_states.claim(session, job_id, "w1", LEASE_S) is not None
+        job = session.get(Job, job_id)
+        assert job is not None
+        run = run_rows.add_run(
+            session, TestRun(org_id=job.org_id, app_id="app_1", job_id=job_id, base_url="http://x")
+        )
+        session.commit()
+    report = SuiteReport(
+        org_id=job.org_id,
+        app_id="app_1",
+        run_id=run.id,
+        suite_name="s",
+        status="PASSED",
+        steps_json="[]",
+    )
+
+    report_id = job_states.add_report_durably(engine, report)
+    finished = job_states.finish_run_durably(engine, run.id, status="PASSED", passed_suites=1)
+    assert job_states.finish_durably(engine, job_id, "w1", JobStatus.COMPLETED)
+    # Another worker's finish (or a redelivered message's) changes nothing.
+    assert not job_states.finish_durably(engine, job_id, "w2", JobStatus.FAILED)
+
+    assert report_id == report.id
+    assert finished is not None and finished.status == "PASSED"
+    assert status(engine, job_id) == JobStatus.COMPLETED
+    with session_scope(engine) as session:
+        stored = session.exec(select(SuiteReport).where(SuiteReport.run_id == run.id)).all()
+    assert [r.id for r in stored] == [report_id]
