@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+from pydantic import ValidationError
 
 from core.errors import GauntletError
-from core.settings import get_settings
+from core.settings import Settings, describe_settings_error, get_settings
 from orchestrator.auth import scopes as catalogue
 from orchestrator.cli_orgs import orgs_app, routes
 from orchestrator.client import register_client_commands
@@ -114,6 +115,8 @@ def loadgen_worker() -> None:
     master, and goes back to waiting when the test ends. Stops on SIGTERM or SIGINT."""
     from loadgen.worker import run_worker
 
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     raise typer.Exit(run_worker())
 
 
@@ -264,7 +267,14 @@ tidy_help(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        # A bad setting (GAUNTLET_…) is a typo to fix, not a crash: one line, no traceback.
+        if exc.title != Settings.__name__:
+            raise
+        typer.echo(f"error: invalid setting: {describe_settings_error(exc)}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
