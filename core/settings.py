@@ -197,7 +197,7 @@ class Settings(BaseSettings):
     )
     worker_metrics_port: int | None = Field(
         default=None,
-        ge=0,
+        ge=1,
         le=65535,
         description="`gauntlet worker` serves /metrics (of all its processes) on this port; "
         "unset: it serves none.",

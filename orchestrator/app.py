@@ -34,6 +34,7 @@ from orchestrator.deps import Authorized
 from orchestrator.envelope import install_error_handlers
 from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_router
 from orchestrator.graphql import router as graphql_router
+from orchestrator.metrics.install import install_metrics
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.runtime import Runtime, build_runtime
 from orchestrator.services import keys as key_service
@@ -111,6 +112,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
+    install_metrics(app, runtime)  # /metrics, and counts every request (outermost)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

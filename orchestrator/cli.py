@@ -94,6 +94,15 @@ def worker(
     threads: Annotated[
         int | None, typer.Option(min=1, help="Threads per process [GAUNTLET_WORKER_THREADS].")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve /metrics of every worker process on this port "
+            "[GAUNTLET_WORKER_METRICS_PORT].",
+        ),
+    ] = None,
 ) -> None:
     """Execute jobs from the Redis broker (scaled deployment). SIGTERM hands running jobs
     back to the queue within GAUNTLET_WORKER_SHUTDOWN_GRACE_SECONDS."""
@@ -104,7 +113,12 @@ def worker(
     if not settings.scaled:
         _fail("gauntlet worker needs GAUNTLET_REDIS_URL (embedded mode runs jobs in 'serve')")
     threads = threads or settings.worker_threads
-    code = run_worker(settings, threads) if processes == 1 else supervise(processes, threads)
+    port = metrics_port if metrics_port is not None else settings.worker_metrics_port
+    code = (
+        run_worker(settings, threads, metrics_port=port)
+        if processes == 1
+        else supervise(processes, threads, settings=settings, metrics_port=port)
+    )
     raise typer.Exit(code)
 
 
