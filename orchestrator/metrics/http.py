@@ -38,8 +38,13 @@ class RouteTemplates:
     def __init__(self) -> None:
         self._built_from = -1
         self._table: list[_Template] = []
+        # Routing leaves the served route in the scope: its template without a scan
+        # (routes included under one prefix only).
+        self._by_route: dict[int, str] = {}
 
-    def of(self, app: Any, path: str, method: str) -> str:
+    def of(self, app: Any, path: str, method: str, served: Any = None) -> str:
+        if served is not None and (known := self._by_route.get(id(served))) is not None:
+            return known
         template = self._match(path, method)
         routes = list(getattr(app, "routes", []))
         if template is None and len(routes) != self._built_from:
@@ -58,6 +63,7 @@ class RouteTemplates:
 
     def _build(self, routes: list[Any]) -> None:
         table = []
+        by_route: dict[int, set[str]] = {}
         for context in iter_route_contexts(routes):
             path = context.path
             if not path:
@@ -67,7 +73,9 @@ class RouteTemplates:
             regex, template, _ = compile_path(path)
             methods = context.methods
             table.append(_Template(regex, frozenset(methods) if methods else None, template))
+            by_route.setdefault(id(context.original_route), set()).add(template)
         self._table = table
+        self._by_route = {key: next(iter(t)) for key, t in by_route.items() if len(t) == 1}
         self._built_from = len(routes)
 
 
@@ -93,7 +101,7 @@ class HttpMetricsMiddleware:
         def record(status: int) -> None:
             nonlocal recorded
             recorded = True
-            route = self.templates.of(scope.get("app"), path, method)
+            route = self.templates.of(scope.get("app"), path, method, scope.get("route"))
             label = method if method in _METHODS else "OTHER"
             metrics.HTTP_REQUESTS.labels(label, route, str(status)).inc()
             metrics.HTTP_REQUEST_DURATION.labels(label, route).observe(

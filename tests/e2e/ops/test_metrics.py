@@ -5,6 +5,8 @@ route templates, and it is closed to anyone but loopback or the token's bearers.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +28,7 @@ from tests.support.pets_target import PetsTarget
 from tests.support.services import Deployment
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+DOCS = Path(__file__).parents[3] / "docs"
 
 # Every metric docs/metrics.md lists, as families (counters without ``_total``).
 FAMILIES = {
@@ -88,7 +91,7 @@ def test_the_scrape_parses_and_has_every_documented_metric(serve: Api) -> None:
     assert response.status_code == 200
     names, _ = parse(response.text)
     assert names >= FAMILIES
-    documented = (Path(__file__).parents[3] / "docs" / "metrics.md").read_text()
+    documented = (DOCS / "metrics.md").read_text()
     assert all(f"`{name}" in documented for name in FAMILIES)
 
 
@@ -258,3 +261,15 @@ def test_worker_processes_sum_their_metrics_on_one_port(
     assert value(api, "gauntlet_workers_alive") == 2
     supervisor.send_signal(signal.SIGTERM)
     assert cluster.wait_exit("workers", supervisor, timeout=30) == 0
+
+
+def test_the_grafana_dashboard_queries_only_metrics_gauntlet_exports() -> None:
+    dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    used = {
+        re.sub(r"_(total|bucket|count|sum)$", "", name)
+        for query in queries
+        for name in re.findall(r"gauntlet_[a-z_]+", query)
+    }
+    assert queries
+    assert used == FAMILIES, sorted(FAMILIES - used)
