@@ -46,6 +46,8 @@ def test_serve_in_json_mode_writes_json_on_every_line(tmp_path: Path) -> None:
             raise AssertionError(f"not a JSON line: {line!r}") from None
     loggers = {entry.get("logger", "gauntlet") for entry in entries}
     assert {"alembic.runtime.migration", "uvicorn.error"} <= loggers
+    # The embedded worker threads' Dramatiq workers, stopping with the server.
+    assert any(name.startswith("dramatiq.") for name in loggers), loggers
     assert any(e["event"].startswith("Running upgrade") for e in entries)
     access = [e for e in entries if e["event"] == "http.request"]
     assert {(e["path"], e["status"]) for e in access} >= {
@@ -78,3 +80,12 @@ def test_every_bad_setting_is_named_on_that_one_line(tmp_path: Path) -> None:
 def test_a_log_level_in_lower_case_is_accepted(tmp_path: Path) -> None:
     result = run(["keys", "list"], cli_env(tmp_path, GAUNTLET_LOG_LEVEL="warning"))
     assert result.returncode == 0, result.stderr
+
+
+def test_the_loadgen_worker_process_logs_json_too(tmp_path: Path) -> None:
+    # Without Redis the Locust worker process (python -m loadgen.worker) logs why and stops.
+    result = run(["loadgen-worker"], cli_env(tmp_path))
+    assert result.returncode == 2
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert any(e["event"].startswith("loadgen.worker.no_redis") for e in entries)
+    assert all(e["logger"] == "gauntlet.loadgen" for e in entries if "logger" in e)
