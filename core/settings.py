@@ -10,8 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.logs import LOG_LEVELS
 
 # Real OpenAPI documents reach 10 MB and suites may hold 10,000 steps; 16 MiB admits
 # both while a flood of bodies still cannot exhaust memory.
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=100, ge=1)
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
     max_suite_steps: int = Field(default=DEFAULT_MAX_SUITE_STEPS, ge=1)
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="One of " + ", ".join(LOG_LEVELS) + ".")
     log_format: Literal["auto", "json", "console"] = "auto"
     plan_name: str = Field(default="self-hosted", max_length=100)
     # The default plan (core.plans); organizations may have overrides. None: unlimited.
@@ -199,6 +201,30 @@ class Settings(BaseSettings):
         "one opens); unset: a key kept in the database.",
     )
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: /metrics answers loopback "
+        "clients only.",
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`gauntlet worker` serves /metrics (of all its processes) on this port; "
+        "unset: it serves none.",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1", description="Where `gauntlet worker` serves /metrics."
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return level
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:
@@ -229,6 +255,17 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         assert self.database_url is not None  # set by the validator
         return self.database_url
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """A bad setting in one line, named as the user set it: ``GAUNTLET_LOG_LEVEL: must
+    be one of …``; several are joined with ``; ``."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in error["loc"])
+        problems.append(f"GAUNTLET_{field.upper()}: {message}" if field else message)
+    return "; ".join(problems)
 
 
 @lru_cache

@@ -106,9 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     # Locust first: importing it patches the standard library for gevent.
     import locust  # noqa: F401
 
-    logging.basicConfig(
-        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
-    )
+    from core.logs import configure_logging
+    from core.settings import get_settings
+
+    # Locust's lines and this worker's in the installation's one format (JSON or not).
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     return _serve_tickets_from_redis()
 
 

@@ -34,6 +34,7 @@ from orchestrator.deps import Authorized
 from orchestrator.envelope import install_error_handlers
 from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_router
 from orchestrator.graphql import router as graphql_router
+from orchestrator.metrics.install import install_metrics
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.openapi_document import openapi_document
 from orchestrator.runtime import Runtime, build_runtime
@@ -126,9 +127,10 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
-    # Outside everything: a browser's preflight carries no key, and every answer (errors
+    # Outside the guard: a browser's preflight carries no key, and every answer (errors
     # and 429s included) must carry the CORS headers for the page to read it.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, **CORS_OPTIONS)
+    install_metrics(app, runtime)  # /metrics, and counts every request (outermost)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app
 

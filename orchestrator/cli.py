@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+from pydantic import ValidationError
 
 from core.errors import GauntletError
-from core.settings import get_settings
+from core.settings import Settings, describe_settings_error, get_settings
 from orchestrator.auth import scopes as catalogue
 from orchestrator.cli_orgs import orgs_app, routes
 from orchestrator.client import register_client_commands
@@ -93,6 +94,15 @@ def worker(
     threads: Annotated[
         int | None, typer.Option(min=1, help="Threads per process [GAUNTLET_WORKER_THREADS].")
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve /metrics of every worker process on this port "
+            "[GAUNTLET_WORKER_METRICS_PORT].",
+        ),
+    ] = None,
 ) -> None:
     """Execute jobs from the Redis broker (scaled deployment). SIGTERM hands running jobs
     back to the queue within GAUNTLET_WORKER_SHUTDOWN_GRACE_SECONDS."""
@@ -103,7 +113,12 @@ def worker(
     if not settings.scaled:
         _fail("gauntlet worker needs GAUNTLET_REDIS_URL (embedded mode runs jobs in 'serve')")
     threads = threads or settings.worker_threads
-    code = run_worker(settings, threads) if processes == 1 else supervise(processes, threads)
+    port = metrics_port if metrics_port is not None else settings.worker_metrics_port
+    code = (
+        run_worker(settings, threads, metrics_port=port)
+        if processes == 1
+        else supervise(processes, threads, settings=settings, metrics_port=port)
+    )
     raise typer.Exit(code)
 
 
@@ -114,6 +129,8 @@ def loadgen_worker() -> None:
     master, and goes back to waiting when the test ends. Stops on SIGTERM or SIGINT."""
     from loadgen.worker import run_worker
 
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
     raise typer.Exit(run_worker())
 
 
@@ -264,7 +281,14 @@ tidy_help(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ValidationError as exc:
+        # A bad setting (GAUNTLET_…) is a typo to fix, not a crash: one line, no traceback.
+        if exc.title != Settings.__name__:
+            raise
+        typer.echo(f"error: invalid setting: {describe_settings_error(exc)}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

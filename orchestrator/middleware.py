@@ -17,6 +17,7 @@ import anyio
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import metrics
 from core.errors import (
     AuthenticationRequired,
     GauntletError,
@@ -187,6 +188,7 @@ class ApiGuardMiddleware:
         principal, decision = checked
         rate.extend(rate_headers(decision))
         if not decision.allowed:
+            metrics.RATE_LIMIT_REFUSALS.labels("anonymous" if principal is None else "key").inc()
             retry = max(1, decision.retry_after_s)
             raise RateLimited(f"too many requests; retry in {retry} s", retry_after_s=retry)
         if principal is None:

@@ -16,6 +16,7 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from orchestrator.auth.cache import PrincipalCache, RevocationChannel
 from orchestrator.auth.last_used import LastUsedRecorder
+from orchestrator.metrics.events import MetricsEventStore
 from orchestrator.ratelimit import RateLimiter, build_rate_limiter
 from storage import orgs
 from storage.db import build_engine, session_scope
@@ -81,12 +82,11 @@ def build_runtime(
         cache_s=settings.webhook_cache_seconds,
         public_url=settings.public_url,
     )
-    events = HookedEventStore(
-        build_event_store(
-            engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
-        ),
-        webhooks,
+    store = build_event_store(
+        engine, settings.redis_url, key_prefix=f"{settings.redis_namespace}:events:"
     )
+    # Metered inside the webhook hook: append latency is the store's alone.
+    events = HookedEventStore(MetricsEventStore(store, engine), webhooks)
     principals = PrincipalCache(clock=clock)
     revocations = (
         RevocationChannel(

@@ -1,0 +1,137 @@
+"""Job, step and load-test metrics, counted where every job event passes: the event store.
+
+Whoever appends an event (the API submitting or cancelling, a worker's engine and
+handlers, the reaper) appends it through ``runtime.events``; ``MetricsEventStore`` wraps
+the deployment's store there, times each append, and counts what the stored events say:
+``job.queued`` (a submission), the terminal ``job.*`` events (a finished job, its
+duration read from the job row), ``step.completed`` and ``load.stats``. Counting never
+fails an append: a failure here is logged and forgotten.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy.engine import Engine
+
+from core import metrics
+from core.jobs import TERMINAL_EVENT_TYPES, JobKind
+from storage.db import session_scope
+from storage.events import DEFAULT_READ_LIMIT, Event, EventStore, NewEvent
+from storage.models import Job
+
+log = structlog.get_logger(__name__)
+# A load test reports every second; one silent for this long is not counted as running
+# (its worker died, or its end was recorded by another process).
+LOAD_STATS_STALE_S = 10.0
+
+
+class LoadRates:
+    """The last ``current_rps`` of each load test running in this process; the gauge is
+    their sum."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_job: dict[str, tuple[float, float]] = {}
+
+    def report(self, job_id: str, rps: float) -> None:
+        with self._lock:
+            self._by_job[job_id] = (rps, time.monotonic())
+            self._publish()
+
+    def ended(self, job_id: str) -> None:
+        with self._lock:
+            if self._by_job.pop(job_id, None) is not None:
+                self._publish()
+
+    def _publish(self) -> None:
+        cutoff = time.monotonic() - LOAD_STATS_STALE_S
+        self._by_job = {j: (r, at) for j, (r, at) in self._by_job.items() if at >= cutoff}
+        metrics.LOAD_TEST_RPS.set(sum(r for r, _ in self._by_job.values()))
+
+
+class MetricsEventStore:
+    """The deployment's event store, metered. Everything but ``append`` is the wrapped
+    store's."""
+
+    def __init__(self, inner: EventStore, engine: Engine) -> None:
+        self.inner = inner
+        self.engine = engine
+        self.load_rates = LoadRates()
+
+    def append(
+        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+    ) -> list[Event]:
+        started = time.perf_counter()
+        try:
+            stored = self.inner.append(job_id, org_id, app_id, events)
+        except Exception:
+            metrics.EVENT_APPEND_FAILURES.inc()
+            raise
+        metrics.EVENT_APPEND_DURATION.observe(time.perf_counter() - started)
+        try:
+            self._count(stored)
+        except Exception:
+            log.warning("metrics.count_failed", job_id=job_id, exc_info=True)
+        return stored
+
+    def _count(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if event.type == "step.completed":
+                self._step(event.data)
+            elif event.type == "load.stats":
+                self.load_rates.report(event.job_id, float(event.data.get("current_rps") or 0))
+            elif event.type == "job.queued":
+                metrics.JOBS_SUBMITTED.labels(str(event.data.get("job_type", "unknown"))).inc()
+            elif event.type in TERMINAL_EVENT_TYPES:
+                self._finished(event)
+
+    def _step(self, data: dict[str, Any]) -> None:
+        metrics.STEPS_EXECUTED.inc()
+        if not data.get("passed"):
+            metrics.STEPS_FAILED.inc()
+        duration_ms = data.get("duration_ms")
+        if isinstance(duration_ms, int | float):
+            metrics.TARGET_REQUEST_DURATION.observe(duration_ms / 1000)
+
+    def _finished(self, event: Event) -> None:
+        """One read of the job row (the event carries neither kind nor start time)."""
+        with session_scope(self.engine) as session:
+            job = session.get(Job, event.job_id)
+            kind = job.type if job is not None else "unknown"
+            span = (
+                job.finished_at - job.started_at
+                if job is not None and job.started_at and job.finished_at
+                else None
+            )
+        metrics.JOBS_FINISHED.labels(kind, event.status).inc()
+        if span is not None:
+            metrics.JOB_DURATION.labels(kind).observe(max(0.0, span))
+        if kind == JobKind.LOAD_TEST:
+            self.load_rates.ended(event.job_id)
+
+    def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
+        return self.inner.read(job_id, after, limit)
+
+    def read_org(self, org_id: str, **filters: Any) -> tuple[list[Event], str | None]:
+        return self.inner.read_org(org_id, **filters)
+
+    async def wait(self, job_id: str, after: int, timeout: float) -> bool:
+        return await self.inner.wait(job_id, after, timeout)
+
+    async def wait_org(self, org_id: str, timeout: float, **options: Any) -> bool:
+        return await self.inner.wait_org(org_id, timeout, **options)
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        return self.inner.delete_older_than(cutoff)
+
+    def waiting(self) -> int:
+        return self.inner.waiting()
+
+    def close(self) -> None:
+        self.inner.close()
