@@ -36,6 +36,7 @@ from orchestrator.graphql import GRAPHQL_PATH, GraphQLErrorShape, explorer_route
 from orchestrator.graphql import router as graphql_router
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.runtime import Runtime, build_runtime
+from orchestrator.security_headers import SecurityHeadersMiddleware
 from orchestrator.services import keys as key_service
 from orchestrator.web import install_web
 from storage.db import session_scope
@@ -109,8 +110,10 @@ def create_app(
         limiter_is_local=not settings.scaled,
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
+    # Every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
+    # Outermost: every response, errors included, carries the security headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
