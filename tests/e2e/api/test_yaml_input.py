@@ -48,3 +48,15 @@ def test_a_date_like_version_stays_a_string(admin: httpx.Client) -> None:
     assert data["schema_summary"]["version"] == "2024-01-01"
     example = data["schema"]["paths"]["/things"]["get"]["responses"]["200"]["content"]
     assert example["application/json"]["example"] == {"since": "2023-12-31"}
+
+
+def test_json_text_nested_100000_deep_is_a_400(admin: httpx.Client) -> None:
+    text = "[" * 100_000 + "]" * 100_000
+
+    response = admin.post("/apps", json={"name": "deep", "endpoint": ENDPOINT, "schema": text})
+
+    body = assert_error(response, 400, "VALIDATION_ERROR")
+    assert body["error"]["details"][0] == {
+        "field": "schema",
+        "message": "nested too deeply to parse",
+    }
