@@ -225,6 +225,31 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
         return level
 
+    # --- The HTTP server (gauntlet serve / api): connections that send nothing useful are
+    # closed instead of held forever (slowloris), and the server does not name itself.
+    http_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=3600, description="An idle connection between requests is closed."
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=3600,
+        description="A request's line and headers must arrive within this long of the "
+        "connection opening or the previous response; else the connection is closed.",
+    )
+    http_max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=16 * 1_048_576,
+        description="A request line and headers larger than this get 431 and a close.",
+    )
+    http_limit_concurrency: int | None = Field(
+        default=2048,
+        ge=1,
+        description="Open connections plus running requests beyond which new requests get "
+        "503 (event streams count while they follow); unset: no limit.",
+    )
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         if not self.database_url:

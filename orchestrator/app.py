@@ -38,6 +38,7 @@ from orchestrator.metrics.install import install_metrics
 from orchestrator.middleware import API_PREFIX, ApiGuardMiddleware, RequestContextMiddleware
 from orchestrator.openapi_document import openapi_document
 from orchestrator.runtime import Runtime, build_runtime
+from orchestrator.security_headers import SecurityHeadersMiddleware
 from orchestrator.services import keys as key_service
 from orchestrator.web import install_web
 from storage.db import session_scope
@@ -125,11 +126,13 @@ def create_app(
         limiter_is_local=not settings.scaled,
     )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    # Outermost: every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
+    # Every error of the GraphQL endpoint, wherever it arises, in GraphQL's shape.
     app.add_middleware(GraphQLErrorShape, path=API_PREFIX + GRAPHQL_PATH)
     # Outside the guard: a browser's preflight carries no key, and every answer (errors
     # and 429s included) must carry the CORS headers for the page to read it.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, **CORS_OPTIONS)
+    # Every response, errors and preflights included, carries the security headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     install_metrics(app, runtime)  # /metrics, and counts every request (outermost)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     return app

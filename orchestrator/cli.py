@@ -65,15 +65,14 @@ def _fail(message: str) -> None:
 
 
 def _serve(host: str, port: int, *, embedded_workers: bool) -> None:
-    import uvicorn
-
     from orchestrator.app import create_app
+    from orchestrator.http_server import run
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     app_ = create_app(settings, embedded_workers=embedded_workers)
     tune_for_long_running()
-    uvicorn.run(app_, host=host, port=port, log_config=None, access_log=False)
+    run(app_, settings, host, port)
 
 
 @app.command()

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from actors.generate._coerce import as_dict
 from actors.generate.swagger2 import convert_swagger2
+from core import safe_yaml
 from core.errors import ValidationFailed
 
 # Parsing is the only step whose cost grows with the raw text; beyond this the caller
@@ -49,17 +48,6 @@ class LoadedDocument:
     skipped: tuple[tuple[str, str], ...] = ()  # (what, why) lost in conversion
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe YAML without implicit timestamps: ``2024-01-01`` stays a string, as it would in
-    JSON, so examples and enums survive into suites unchanged and serialisable."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def parse_text(text: str | bytes) -> Any:
     """Parse JSON or YAML text; raises :class:`InvalidOpenAPIDocument` on a syntax error."""
     if isinstance(text, bytes):
@@ -80,19 +68,16 @@ def parse_text(text: str | bytes) -> Any:
         except RecursionError:
             raise InvalidOpenAPIDocument("nested too deeply to parse") from None
     try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid syntax"
-        raise InvalidOpenAPIDocument(f"neither JSON nor YAML ({problem}{where})") from None
-    except RecursionError:
-        raise InvalidOpenAPIDocument("nested too deeply to parse") from None
+        return safe_yaml.load(text, max_bytes=DEFAULT_MAX_DOCUMENT_BYTES)
+    except safe_yaml.YAMLRefused as exc:
+        if exc.syntax:
+            raise InvalidOpenAPIDocument(f"neither JSON nor YAML ({exc.message})") from None
+        raise InvalidOpenAPIDocument(exc.message) from None
 
 
 def _string_keys(node: Any, memo: dict[int, Any]) -> Any:
     """YAML turns ``200:`` into an int key and allows any scalar key; OpenAPI means
-    strings. Shared nodes (YAML anchors) stay shared so an alias bomb stays small."""
+    strings. Shared nodes (a mapping passed in whole) stay shared."""
     if isinstance(node, dict):
         done = memo.get(id(node))
         if done is not None:

@@ -1,7 +1,8 @@
 """Relay-style connections over the services' pages.
 
-Two kinds of cursor, both signed with the installation's cursor key (so a tampered one is
-a VALIDATION_ERROR on ``after``): lists the REST API pages by offset (apps, runs, jobs,
+Two kinds of cursor, both sealed for the caller's organization with the installation's
+cursor key (so a tampered one, or one from another organization, is a VALIDATION_ERROR
+on ``after``): lists the REST API pages by offset (apps, runs, jobs,
 load tests, generation history) carry the position after each edge; lists it pages by
 cursor (suites, suite reports) carry the row's key, exactly as REST's ``next_cursor`` does,
 so those cursors are stable under inserts and valid in both APIs.
@@ -15,7 +16,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from core.errors import ValidationFailed
-from orchestrator.pagination import MAX_PAGE, decode_cursor, encode_cursor
+from orchestrator.pagination import MAX_PAGE, CursorKey
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -55,9 +56,9 @@ def check_first(first: int) -> int:
     return first
 
 
-def position(after: str | None, key: bytes) -> int:
+def position(after: str | None, key: CursorKey) -> int:
     """The offset or row key inside ``after`` (0 for none)."""
-    return decode_cursor(after, key)
+    return key.decode(after)
 
 
 def offset_connection(
@@ -67,12 +68,11 @@ def offset_connection(
     offset: int,
     has_next: bool,
     total: int,
-    key: bytes,
+    key: CursorKey,
 ) -> Connection[T]:
     """A connection over one offset page; edge ``i`` resumes at ``offset + i + 1``."""
     edges = [
-        Edge(cursor=encode_cursor(offset + i + 1, key), node=convert(item))
-        for i, item in enumerate(items)
+        Edge(cursor=key.encode(offset + i + 1), node=convert(item)) for i, item in enumerate(items)
     ]
     return _connection(edges, has_next, total)
 
@@ -84,12 +84,10 @@ def keyed_connection(
     *,
     has_next: bool,
     total: int,
-    key: bytes,
+    key: CursorKey,
 ) -> Connection[T]:
     """A connection over one key-ordered page; an edge's cursor is its row's key."""
-    edges = [
-        Edge(cursor=encode_cursor(row_key(item) or 0, key), node=convert(item)) for item in items
-    ]
+    edges = [Edge(cursor=key.encode(row_key(item) or 0), node=convert(item)) for item in items]
     return _connection(edges, has_next, total)
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from orchestrator.auth.principal import Principal
 from orchestrator.graphql.loaders import Loaders
+from orchestrator.pagination import CursorKey
 from orchestrator.runtime import Runtime
 
 
@@ -28,8 +29,9 @@ class Context:
         return self.principal.org_id
 
     @property
-    def cursor_key(self) -> bytes:
-        return self.runtime.cursor_key
+    def cursor_key(self) -> CursorKey:
+        """Cursors sealed for the caller's organization only."""
+        return CursorKey(self.runtime.cursor_key, self.principal.org_id)
 
 
 Info = strawberry.Info[Context, None]

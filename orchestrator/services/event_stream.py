@@ -15,6 +15,7 @@ import anyio
 import orjson
 
 from core.jobs import TERMINAL, TERMINAL_EVENT_TYPES, JobStatus
+from orchestrator.pagination import EVENTS_SCOPE, open_cursor, seal_cursor
 from orchestrator.runtime import Runtime
 from storage import job_states
 from storage.db import session_scope
@@ -91,10 +92,18 @@ def org_first_page(
     since: datetime | None,
 ) -> tuple[list[Event], str | None]:
     """The feed's first page, read before the response starts, so that a bad cursor is
-    a 400 rather than a stream cut short."""
+    a 400 rather than a stream cut short. ``after`` is a cursor of this organization's
+    feed (see :func:`feed_cursor`); the page's cursor comes back as the store's own."""
+    raw = None if after is None else open_cursor(after, runtime.cursor_key, org_id, EVENTS_SCOPE)
     return runtime.events.read_org(
-        org_id, after_cursor=after, app_id=app_id, job_id=job_id, types=types, since=since
+        org_id, after_cursor=raw, app_id=app_id, job_id=job_id, types=types, since=since
     )
+
+
+def feed_cursor(runtime: Runtime, org_id: str, raw: str | None) -> str | None:
+    """The store's feed position as clients see it: sealed for ``org_id``, because the
+    store's positions are global counters that would show other organizations' activity."""
+    return None if raw is None else seal_cursor(raw, runtime.cursor_key, org_id, EVENTS_SCOPE)
 
 
 async def org_events(
@@ -123,7 +132,7 @@ async def org_events(
                 line = {
                     "type": "heartbeat",
                     "timestamp": format_timestamp(datetime.now(UTC)),
-                    "cursor": cursor,
+                    "cursor": feed_cursor(runtime, org_id, cursor),
                 }
                 yield orjson.dumps(line) + b"\n"
         batch, cursor = await anyio.to_thread.run_sync(

@@ -1,8 +1,9 @@
 """Accepting an OpenAPI document from a client: JSON or YAML text, or an object.
 
-Text is parsed here, with YAML anchors refused (a 'billion laughs' document would expand
-when stored); whether the result is a usable OpenAPI document is the generator's call
-(``validate_openapi_document``), so the API accepts exactly what jobs can use.
+Text is parsed here: JSON, or YAML through the one safe loader (``core.safe_yaml``: no
+aliases, timestamps, custom tags or deep nesting); whether the result is a usable OpenAPI
+document is the generator's call (``validate_openapi_document``), so the API accepts
+exactly what jobs can use.
 """
 
 from __future__ import annotations
@@ -10,19 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from actors.generate import InvalidOpenAPIDocument, validate_openapi_document
+from core import safe_yaml
 from core.errors import ValidationFailed
 
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("YAML aliases are not accepted in OpenAPI documents")
-        return super().compose_node(parent, index)
 
 
 def parse_document(value: str | dict[str, Any], field: str = "schema") -> dict[str, Any]:
@@ -33,10 +26,14 @@ def parse_document(value: str | dict[str, Any], field: str = "schema") -> dict[s
         if not text:
             raise ValidationFailed("the OpenAPI document is empty", field=field)
         try:
-            document = json.loads(text) if text[0] in "{[" else yaml.load(text, _NoAliasLoader)
-        except (ValueError, yaml.YAMLError) as exc:
+            document = json.loads(text) if text[0] in "{[" else safe_yaml.load(text)
+        except safe_yaml.YAMLRefused as exc:
+            raise ValidationFailed(exc.message, field=field) from None
+        except ValueError as exc:
             reason = str(exc).splitlines()[0][:200]
             raise ValidationFailed(f"not valid JSON or YAML: {reason}", field=field) from None
+        except RecursionError:
+            raise ValidationFailed("nested too deeply to parse", field=field) from None
     try:
         return validate_openapi_document(document)
     except InvalidOpenAPIDocument as exc:

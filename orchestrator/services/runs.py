@@ -189,13 +189,13 @@ def page_reports(
     key: bytes,
 ) -> tuple[list[SuiteReport], bool, int, str | None]:
     run = get_run(session, org_id, app_id, run_id)
-    page = run_rows.reports_after(session, run.id, decode_cursor(after, key), size)
+    page = run_rows.reports_after(session, run.id, decode_cursor(after, key, org_id), size)
     last = page.items[-1].pk if page.items and page.has_next else None
     return (
         page.items,
         page.has_next,
         page.total,
-        encode_cursor(last, key) if last is not None else None,
+        encode_cursor(last, key, org_id) if last is not None else None,
     )
 
 

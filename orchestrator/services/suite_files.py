@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from actors.generate.offline import suite_to_yaml
+from core import safe_yaml
 from runner import Suite
 
 SUITE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -101,11 +101,13 @@ def _load(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise _Unreadable(f"cannot be read: {exc}") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise _Unreadable(
-            f"not valid {path.suffix[1:].upper()}: {str(exc).splitlines()[0]}"
-        ) from None
+        data = json.loads(text) if path.suffix.lower() == ".json" else safe_yaml.load(text)
+    except safe_yaml.YAMLRefused as exc:
+        raise _Unreadable(exc.message) from None
+    except ValueError as exc:
+        raise _Unreadable(f"not valid JSON: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise _Unreadable("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise _Unreadable("a suite file holds one suite: a mapping with name and steps")
     return data

@@ -124,9 +124,9 @@ def page(
 ) -> tuple[list[TestSuite], bool, int, str | None]:
     """``(rows, has_next, total, next_cursor)``."""
     app_service.get(session, org_id, app_id)
-    result = suite_rows.page_after(session, org_id, app_id, decode_cursor(after, key), size)
+    result = suite_rows.page_after(session, org_id, app_id, decode_cursor(after, key, org_id), size)
     last = result.items[-1].pk if result.items and result.has_next else None
-    cursor = encode_cursor(last, key) if last is not None else None
+    cursor = encode_cursor(last, key, org_id) if last is not None else None
     return result.items, result.has_next, result.total, cursor
 
 

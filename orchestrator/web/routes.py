@@ -4,7 +4,10 @@ everything through the public API with the key the user gives it)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 from os import PathLike
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from orchestrator.envelope import ok
+from orchestrator.security_headers import HTML_CSP
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PREFIX = "/static"
@@ -41,6 +45,8 @@ LINKS = {
     "api": "/client/v1",
     "graphql": "/graphql/explorer",
 }
+
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,7 +90,7 @@ def dashboard_slash() -> Response:
 @router.get("/docs")
 def swagger_ui(request: Request) -> Response:
     app = request.app
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=app.openapi_url,
         title=f"{app.title} — API docs",
         swagger_js_url=f"{STATIC_PREFIX}/vendor/swagger-ui/swagger-ui-bundle.js",
@@ -93,6 +99,18 @@ def swagger_ui(request: Request) -> Response:
         # No call to the public validator service: the docs must work air-gapped.
         swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
     )
+    page.headers["Content-Security-Policy"] = _with_inline_scripts(HTML_CSP, page.body)
+    return page
+
+
+def _with_inline_scripts(csp: str, body: bytes | memoryview) -> str:
+    """``csp`` allowing exactly the inline scripts of a page this server built itself
+    (Swagger UI's start-up call), by their hashes; any other inline script stays blocked."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(bytes(body))
+    )
+    return csp.replace("script-src 'self'", f"script-src 'self' {hashes}", 1)
 
 
 @router.get("/redoc")

@@ -91,6 +91,32 @@ def test_a_stop_reaches_every_local_worker_and_the_report_still_comes(
     assert all(gone(w) for w in workers)
 
 
+def test_a_local_master_listens_on_loopback_only(target: PetsTarget) -> None:
+    # Its workers are forked on this machine: nobody else has any reason to reach it,
+    # and the link carries the target's credentials.
+    with LoadDriver(
+        load_config(
+            target.url,
+            duration_secs=60,
+            workers=2,
+            auth={"type": "bearer", "token": "loopback-only-t0ken"},
+        )
+    ) as driver:
+        for line in driver.lines():
+            if isinstance(line, StatsLine):
+                break
+        assert driver.pid is not None
+        listening = [
+            c.laddr
+            for c in psutil.Process(driver.pid).net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        ]
+        driver.stop()
+        driver.wait(timeout=10)
+    assert listening, "the master listens somewhere"
+    assert {address.ip for address in listening} == {"127.0.0.1"}
+
+
 # Remote workers: `python -m loadgen.worker` processes on a private Redis.
 
 

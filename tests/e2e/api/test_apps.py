@@ -6,10 +6,10 @@ import json
 
 import httpx
 import pytest
-import yaml
 
 from tests.e2e.api.conftest import PETSTORE
 from tests.e2e.api.test_envelope import assert_error
+from tests.support.yaml_text import yaml_text
 
 
 def create(client: httpx.Client, **fields: object) -> httpx.Response:
@@ -19,7 +19,7 @@ def create(client: httpx.Client, **fields: object) -> httpx.Response:
 
 @pytest.mark.parametrize(
     "schema",
-    [PETSTORE, json.dumps(PETSTORE), yaml.safe_dump(PETSTORE)],
+    [PETSTORE, json.dumps(PETSTORE), yaml_text(PETSTORE)],
     ids=["object", "json-text", "yaml-text"],
 )
 def test_openapi_document_accepted_as_object_json_or_yaml(

@@ -14,11 +14,12 @@ from tests.e2e.cli.conftest import Cli, assert_exit, client_env, lines
 from tests.support import items_target
 from tests.support.factories import create_app
 from tests.support.pets_target import PetsTarget, openapi_document
+from tests.support.yaml_text import yaml_text
 
 
 def test_generate_writes_suite_files_without_a_server(cli: Cli) -> None:
     spec = cli.cwd / "items.yaml"
-    spec.write_text(yaml.safe_dump(items_target.DOCUMENT))
+    spec.write_text(yaml_text(items_target.DOCUMENT))
     offline = client_env(None, None)
     args = ["generate", spec, "--max-test-suites", "3", "--ignore", "/health"]
 

@@ -14,6 +14,7 @@ from tests.e2e.cli.conftest import Cli, assert_exit, lines
 from tests.e2e.cli.suites import failing_suite
 from tests.support.factories import create_app_with_suites, crud_suite, health_suite
 from tests.support.pets_target import PetsTarget
+from tests.support.yaml_text import yaml_text
 
 
 def versions(http: httpx.Client, app: str, suite_id: str) -> list[int]:
@@ -64,7 +65,7 @@ def test_push_of_one_edited_file_makes_exactly_one_new_version_and_v1_can_be_res
     folder = pulled(cli, app)
     edited = yaml.safe_load((folder / "health.yaml").read_text())
     edited["steps"][0]["assertions"].append({"type": "latency_ms", "op": "lte", "expected": 5000})
-    (folder / "health.yaml").write_text(yaml.safe_dump(edited, sort_keys=False))
+    (folder / "health.yaml").write_text(yaml_text(edited, sort_keys=False))
 
     result = cli("suites", "push", folder, "--app", app)
 
@@ -94,10 +95,10 @@ def test_push_dry_run_prints_the_plan_and_writes_nothing(
     app, (crud_id, _) = create_app_with_suites(http, target.url, crud_suite(), health_suite())
     folder = pulled(cli, app)
     (folder / "pets-crud.yaml").unlink()
-    (folder / "new.yaml").write_text(yaml.safe_dump(failing_suite("brand new")))
+    (folder / "new.yaml").write_text(yaml_text(failing_suite("brand new")))
     health = yaml.safe_load((folder / "health.yaml").read_text())
     health["labels"] = ["smoke"]
-    (folder / "health.yaml").write_text(yaml.safe_dump(health))
+    (folder / "health.yaml").write_text(yaml_text(health))
     before = http.get(f"/apps/{app}/test-suites").json()
 
     result = cli("suites", "push", folder, "--app", app, "--dry-run", "--prune")
@@ -129,7 +130,7 @@ def test_push_without_prune_keeps_suites_that_have_no_file(
     app, _ = create_app_with_suites(http, target.url, crud_suite(), health_suite())
     folder = cli.cwd / "partial"
     folder.mkdir()
-    (folder / "only.yaml").write_text(yaml.safe_dump(health_suite("only")))
+    (folder / "only.yaml").write_text(yaml_text(health_suite("only")))
 
     result = cli("suites", "push", folder, "--app", app)
 
@@ -143,12 +144,12 @@ def test_push_lists_every_faulty_file_and_field_and_writes_nothing(
     app, _ = create_app_with_suites(http, target.url, health_suite())
     folder = cli.cwd / "bad"
     folder.mkdir()
-    (folder / "a-good.yaml").write_text(yaml.safe_dump(crud_suite("good one")))
+    (folder / "a-good.yaml").write_text(yaml_text(crud_suite("good one")))
     broken = health_suite("broken")
     broken["steps"][0]["request"]["path"] = "no-leading-slash"
     broken["steps"][0]["assertions"][0]["expected"] = 999
     broken["colour"] = "red"
-    (folder / "b-broken.yaml").write_text(yaml.safe_dump(broken))
+    (folder / "b-broken.yaml").write_text(yaml_text(broken))
     (folder / "c-not-yaml.yml").write_text("name: [unclosed")
     (folder / "d-twin.json").write_text(json.dumps(crud_suite("good one")))
     (folder / "e-list.yaml").write_text("- just\n- a list\n")
@@ -161,7 +162,7 @@ def test_push_lists_every_faulty_file_and_field_and_writes_nothing(
     assert "b-broken.yaml: steps[0].request.path: a path starts with '/'" in err
     assert "b-broken.yaml: steps[0].assertions[0].expected: 999 is not an HTTP status code" in err
     assert "b-broken.yaml: colour: unknown field" in err
-    assert "c-not-yaml.yml: not valid YML" in err
+    assert "c-not-yaml.yml: invalid YAML" in err
     assert "d-twin.json: name: 'good one' is also the name in a-good.yaml" in err
     assert "e-list.yaml: a suite file holds one suite" in err
     assert "a-good.yaml:" not in err.replace("name in a-good.yaml", "")
@@ -174,7 +175,7 @@ def test_push_maps_the_servers_field_errors_to_files(
     app, _ = create_app_with_suites(http, target.url, health_suite())
     folder = cli.cwd / "big"
     folder.mkdir()
-    (folder / "a.yaml").write_text(yaml.safe_dump(health_suite("fine")))
+    (folder / "a.yaml").write_text(yaml_text(health_suite("fine")))
     (folder / "b.json").write_text(json.dumps(health_suite("huge", steps=10_001)))
 
     result = cli("suites", "push", folder, "--app", app)

@@ -1,0 +1,108 @@
+"""The HTTP server behind ``gauntlet serve`` and ``gauntlet api``: uvicorn, configured
+so that a client cannot hold connections open by saying nothing.
+
+uvicorn closes an idle connection between requests (``timeout_keep_alive``) and caps
+concurrency, but it has no deadline for a request's head: a connection that sends half a
+request line (or nothing at all) stays open forever, and enough of them exhaust the
+server's sockets (slowloris). The protocol below adds that deadline, and a size bound on
+the head that holds for both of uvicorn's parsers (h11 has its own, httptools has none).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from core.settings import Settings
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Parser
+except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
+    _Parser = H11Protocol  # type: ignore[misc, assignment]
+
+_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: text/plain; charset=utf-8\r\ncontent-length: 33\r\nconnection: close\r\n\r\n"
+    b"Request header fields too large.\n"
+)
+
+
+def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.Protocol]:
+    class HeadLimitedProtocol(_Parser):
+        """uvicorn's protocol, closing a connection whose next request head does not
+        arrive within ``header_timeout_s`` or grows past ``max_head_bytes``."""
+
+        _head_deadline: asyncio.TimerHandle | None = None
+        _head_bytes = 0
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.transport.is_closing():
+                self._disarm()
+                return
+            if not self._waiting_for_head():
+                self._head_bytes = 0
+                self._disarm()
+                return
+            # Still no complete head after this data: count it, bound it, time it.
+            self._head_bytes += len(data)
+            if self._head_bytes > max_head_bytes:
+                self._disarm()
+                self.transport.write(_TOO_LARGE)
+                self.transport.close()
+                return
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _waiting_for_head(self) -> bool:
+            # No request yet, or the last one answered and the next one not yet parsed.
+            return self.cycle is None or bool(self.cycle.response_complete)
+
+        def _arm(self) -> None:
+            if self._head_deadline is None:
+                self._head_deadline = self.loop.call_later(header_timeout_s, self._expire)
+
+        def _disarm(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.cancel()
+                self._head_deadline = None
+
+        def _expire(self) -> None:
+            self._head_deadline = None
+            if self._waiting_for_head() and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeadLimitedProtocol
+
+
+def uvicorn_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """uvicorn's configuration for ``app`` from the ``GAUNTLET_HTTP_*`` settings: no
+    ``server`` header (it only tells an attacker what to aim at), timeouts for idle and
+    half-sent connections, and a bound on concurrency."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=_head_limits(settings.http_header_timeout_seconds, settings.http_max_header_bytes),
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
+        timeout_keep_alive=settings.http_keep_alive_seconds,
+        limit_concurrency=settings.http_limit_concurrency,
+        server_header=False,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def run(app: Any, settings: Settings, host: str, port: int) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM."""
+    uvicorn.Server(uvicorn_config(app, settings, host, port)).run()

@@ -1,0 +1,141 @@
+"""``gauntlet serve`` as a slow or silent client meets it: a real server process on
+loopback, raw sockets. Connections that never finish a request head are closed, idle
+ones too, and no response names the server software."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.orchestrator.test_cli import GAUNTLET, cli_env
+from tests.support.live_server import free_port
+
+# Behaviour, not speed: the server's deadlines are 1 s, the test waits far longer.
+CLOSE_WITHIN_S = 20
+# Starting a server process takes seconds on a busy machine.
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    tmp_path = tmp_path_factory.mktemp("http")
+    env = cli_env(
+        tmp_path,
+        GAUNTLET_HTTP_HEADER_TIMEOUT_SECONDS="1",
+        GAUNTLET_HTTP_KEEP_ALIVE_SECONDS="1",
+        GAUNTLET_HTTP_MAX_HEADER_BYTES="4096",
+    )
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as sink:
+        process = subprocess.Popen(
+            [*GAUNTLET, "serve", "--port", str(port)], env=env, stdout=sink, stderr=sink
+        )
+    try:
+        _wait_until_up(process, port, log_path)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, log_path.read_text()
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=CLOSE_WITHIN_S)
+    return sock
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes; fails if it keeps the socket open."""
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            pytest.fail(f"still open after {CLOSE_WITHIN_S} s; got {received!r}")
+        except ConnectionResetError:
+            return received
+        if not chunk:
+            return received
+        received += chunk
+
+
+def test_a_silent_connection_is_closed(server: int) -> None:
+    with _connect(server) as sock:
+        assert _read_until_closed(sock) == b""
+
+
+def test_a_half_sent_request_is_closed(server: int) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        assert _read_until_closed(sock) == b""
+
+
+def test_a_head_dribbled_byte_by_byte_is_closed_all_the_same(server: int) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        closed = False
+        while time.monotonic() - started < CLOSE_WITHIN_S:
+            try:
+                sock.sendall(b"X")
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.2)
+            sock.setblocking(False)
+            try:
+                if sock.recv(1) == b"":
+                    closed = True
+                    break
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                closed = True
+                break
+            finally:
+                sock.setblocking(True)
+        assert closed
+
+
+def test_an_oversized_head_gets_431_and_a_close(server: int) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 8000)
+        answer = _read_until_closed(sock)
+    assert answer.split(b"\r\n", 1)[0] in (
+        b"HTTP/1.1 431 Request Header Fields Too Large",
+        b"HTTP/1.1 400 Bad Request",
+    )
+
+
+def test_responses_do_not_name_the_server_and_idle_keep_alive_ends(server: int) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = _read_until_closed(sock)
+    head = answer.split(b"\r\n\r\n", 1)[0].decode().lower().split("\r\n")
+    assert head[0] == "http/1.1 200 ok"
+    assert not any(line.startswith("server:") for line in head[1:])
+
+
+def test_a_normal_request_still_works(server: int) -> None:
+    response = httpx.get(f"http://127.0.0.1:{server}/healthz", timeout=10)
+
+    assert response.status_code == 200
+    assert "server" not in response.headers
