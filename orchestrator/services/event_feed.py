@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import orjson
 
+from orchestrator.pagination import EVENTS_SCOPE, open_cursor, seal_cursor
 from orchestrator.runtime import Runtime
 from storage.events import Event, format_timestamp
 from storage.events.feed import UNTIL_SLACK, FeedFilter, FeedPage, read_feed
@@ -27,14 +28,19 @@ TAIL_BATCH = 1000
 
 
 def feed_cursor(runtime: Runtime, org_id: str, position: str | None) -> str | None:
-    """The cursor a client gets for a feed ``position`` (a store position)."""
-    return position
+    """The cursor a client gets for a feed ``position``: sealed for ``org_id``, because the
+    store's positions are global counters that would show other organizations' activity."""
+    if position is None:
+        return None
+    return seal_cursor(position, runtime.cursor_key, org_id, EVENTS_SCOPE)
 
 
 def feed_position(runtime: Runtime, org_id: str, cursor: str | None) -> str | None:
-    """The store position inside a client's ``cursor``; the store refuses a foreign one
-    with a 400 (``InvalidCursor``)."""
-    return cursor
+    """The store position inside a client's ``cursor``; one altered, or of another
+    organization or list, is a 400 on ``after``."""
+    if cursor is None:
+        return None
+    return open_cursor(cursor, runtime.cursor_key, org_id, EVENTS_SCOPE)
 
 
 def event_line(event: Event) -> dict[str, Any]:

@@ -7,19 +7,16 @@ ends after the job's terminal event, or when the job turns out to be terminal wi
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import anyio
 import orjson
 
 from core.jobs import TERMINAL, TERMINAL_EVENT_TYPES, JobStatus
-from orchestrator.pagination import EVENTS_SCOPE, open_cursor, seal_cursor
 from orchestrator.runtime import Runtime
 from storage import job_states
 from storage.db import session_scope
-from storage.events import Event, format_timestamp, heartbeat_wire
+from storage.events import heartbeat_wire
 
 READ_BATCH = 1000
 TERMINAL_EVENT_GRACE_S = 5.0
@@ -79,70 +76,3 @@ async def job_events(
             # ``batch`` here means a whole heartbeat already passed idle.
             if batch or not await store.wait(job_id, last, heartbeat):
                 yield orjson.dumps(heartbeat_wire(job_id, status)) + b"\n"
-
-
-def org_first_page(
-    runtime: Runtime,
-    org_id: str,
-    *,
-    after: str | None,
-    app_id: str | None,
-    job_id: str | None,
-    types: set[str] | None,
-    since: datetime | None,
-) -> tuple[list[Event], str | None]:
-    """The feed's first page, read before the response starts, so that a bad cursor is
-    a 400 rather than a stream cut short. ``after`` is a cursor of this organization's
-    feed (see :func:`feed_cursor`); the page's cursor comes back as the store's own."""
-    raw = None if after is None else open_cursor(after, runtime.cursor_key, org_id, EVENTS_SCOPE)
-    return runtime.events.read_org(
-        org_id, after_cursor=raw, app_id=app_id, job_id=job_id, types=types, since=since
-    )
-
-
-def feed_cursor(runtime: Runtime, org_id: str, raw: str | None) -> str | None:
-    """The store's feed position as clients see it: sealed for ``org_id``, because the
-    store's positions are global counters that would show other organizations' activity."""
-    return None if raw is None else seal_cursor(raw, runtime.cursor_key, org_id, EVENTS_SCOPE)
-
-
-async def org_events(
-    runtime: Runtime,
-    org_id: str,
-    first: tuple[list[Event], str | None],
-    *,
-    app_id: str | None,
-    job_id: str | None,
-    types: set[str] | None,
-    since: datetime | None,
-    follow: bool,
-) -> AsyncIterator[bytes]:
-    """The organization's feed across jobs. Heartbeats carry ``cursor`` to resume with."""
-    store = runtime.events
-    batch, cursor = first
-    while True:
-        for event in batch:
-            yield event.to_ndjson()
-        if len(batch) < READ_BATCH:
-            if not follow:
-                return
-            if not await store.wait_org(
-                org_id, runtime.settings.event_heartbeat_seconds, after_cursor=cursor
-            ):
-                line = {
-                    "type": "heartbeat",
-                    "timestamp": format_timestamp(datetime.now(UTC)),
-                    "cursor": feed_cursor(runtime, org_id, cursor),
-                }
-                yield orjson.dumps(line) + b"\n"
-        batch, cursor = await anyio.to_thread.run_sync(
-            functools.partial(
-                store.read_org,
-                org_id,
-                after_cursor=cursor,
-                app_id=app_id,
-                job_id=job_id,
-                types=types,
-                since=since,
-            )
-        )
