@@ -47,7 +47,7 @@ def evaluate(
     ``not_exists`` are still checked since presence does not vary.
     """
     parsed = parse_noise(noise)
-    with bounded_regex.deadline(REGEX_BUDGET_S):
+    with bounded_regex.budget(REGEX_BUDGET_S):
         return _evaluate(assertion, observed, parsed)
 
 

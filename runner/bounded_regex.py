@@ -17,9 +17,11 @@ unroll past :data:`MAX_EXPANSION`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import re._constants as sre
 import re._parser as sre_parse
+import threading
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -36,11 +38,13 @@ MAX_PATTERN_LENGTH = 2000
 # Counted repeats unrolled by the engine (``x{50}`` counts 50, ``(x{50}){100}`` 5,000):
 # about 10 ms of compiling at this bound.
 MAX_EXPANSION = 5000
+# Matches running at once in a process: with the GIL released, each runaway match burns a
+# core until its bound, and worker threads outnumber cores; one core stays free for the
+# API. A match waits at most (worker threads - 1) bounds for its turn.
+MAX_CONCURRENT_MATCHES = max(1, (os.cpu_count() or 2) - 1)
+_turns = threading.BoundedSemaphore(MAX_CONCURRENT_MATCHES)
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
-# (monotonic end, length in seconds) of the enclosing deadline, if any.
-_deadline: ContextVar[tuple[float, float] | None] = ContextVar(
-    "bounded_regex_deadline", default=None
-)
+_budget: ContextVar[_Budget | None] = ContextVar("bounded_regex_budget", default=None)
 
 
 class RegexRefused(ValueError):
@@ -101,35 +105,50 @@ def search(pattern: str, text: str) -> bool:
     """Whether ``pattern`` is found in ``text`` (``re.search`` semantics).
 
     Raises :class:`RegexRefused` for an unusable pattern and :class:`RegexTimeout` when
-    the match runs past :data:`MATCH_TIMEOUT_S` or the enclosing :func:`deadline`.
+    the match runs past :data:`MATCH_TIMEOUT_S` or the enclosing :func:`budget`.
     """
     compiled = compile(pattern)
-    timeout, bound = MATCH_TIMEOUT_S, MATCH_TIMEOUT_S
-    enclosing = _deadline.get()
-    if enclosing is not None:
-        left = enclosing[0] - time.monotonic()
-        if left < timeout:
-            timeout, bound = left, enclosing[1]
-        if timeout <= 0:
-            raise RegexTimeout(pattern, bound)
-    try:
-        return compiled.search(text, timeout=timeout, concurrent=True) is not None
-    except TimeoutError:
-        raise RegexTimeout(pattern, bound) from None
+    enclosing = _budget.get()
+    with _turns:
+        timeout, bound = MATCH_TIMEOUT_S, MATCH_TIMEOUT_S
+        if enclosing is not None and enclosing.left < timeout:
+            timeout, bound = enclosing.left, enclosing.seconds
+            if timeout <= 0:
+                raise RegexTimeout(pattern, bound)
+        started = time.monotonic()
+        try:
+            return compiled.search(text, timeout=timeout, concurrent=True) is not None
+        except TimeoutError:
+            raise RegexTimeout(pattern, bound) from None
+        finally:
+            if enclosing is not None:
+                enclosing.left -= time.monotonic() - started
 
 
 @contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Bound every match inside the block together by ``seconds`` (on top of the bound
-    of each one), so that many slow matches cannot add up. Nested blocks keep the
-    earlier deadline."""
-    mine = (time.monotonic() + seconds, seconds)
-    current = _deadline.get()
-    token = _deadline.set(mine if current is None or mine[0] < current[0] else current)
+def budget(seconds: float) -> Iterator[None]:
+    """Let every match inside the block run ``seconds`` in all (on top of the bound of
+    each one), so that many slow matches cannot add up. Time spent waiting for a turn
+    does not count: it is bounded by the threads of the process. Nested blocks draw on
+    the outer budget too."""
+    outer = _budget.get()
+    start = seconds if outer is None else min(seconds, outer.left)
+    mine = _Budget(seconds, start)
+    token = _budget.set(mine)
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
+        if outer is not None:
+            outer.left -= start - mine.left
+
+
+class _Budget:
+    __slots__ = ("left", "seconds")
+
+    def __init__(self, seconds: float, left: float) -> None:
+        self.seconds = seconds
+        self.left = left
 
 
 def _expansion(items: Any) -> int:

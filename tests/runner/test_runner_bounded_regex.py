@@ -43,10 +43,20 @@ def test_the_issue_example_is_a_plain_mismatch() -> None:
     assert regex_search(r"^(a+)+$", "a" * 27) is True
 
 
-def test_a_deadline_bounds_many_matches_together() -> None:
+def test_a_budget_bounds_many_matches_together() -> None:
     pattern, text = ONE
-    with bounded.deadline(0.01), pytest.raises(RegexTimeout, match=r"after 0\.01 s"):
+    with bounded.budget(0.01), pytest.raises(RegexTimeout, match=r"after 0\.01 s"):
         regex_search(pattern, text)
+
+
+def test_once_a_budget_is_spent_every_further_match_stops_at_once() -> None:
+    pattern, text = ONE
+    with bounded.budget(0.01):
+        for _ in range(3):
+            with pytest.raises(RegexTimeout, match=r"after 0\.01 s"):
+                regex_search(pattern, text)
+        with pytest.raises(RegexTimeout):
+            regex_search("^a+$", "aaa")
 
 
 @pytest.mark.parametrize(
