@@ -35,7 +35,7 @@ from runner._schema_keywords import KEYWORDS
 NO_RETRIEVAL: Registry[Any] = Registry()
 _LOOKUPS = META_SCHEMAS.combine(NO_RETRIEVAL)
 _Bounded = validators.extend(Draft202012Validator, validators=KEYWORDS)
-# Broken schemas can nest deeper than recursion allows; past this, refuse to walk on.
+# A schema with more subschemas than this is refused: no check of it would end soon.
 MAX_WALK_NODES = 100_000
 # referencing's Resolver is not part of its public names.
 Resolver = Any
