@@ -20,6 +20,9 @@ from runner.auth import (
     parse_auth,
     secrets_of,
 )
+from runner.bounded_regex import RegexRefused, RegexTimeout
+from runner.bounded_regex import check as check_regex
+from runner.bounded_regex import search as regex_search
 from runner.compare import is_number, json_equal, json_type, show
 from runner.errors import TargetError, TargetErrorKind
 from runner.execute import Client, run_suite, run_suites
@@ -47,7 +50,11 @@ from runner.results import (
     SuiteCounts,
     SuiteResult,
 )
+from runner.schemas import refusal as schema_refusal
+from runner.schemas import unusable as unusable_schema_reason
+from runner.schemas import validator_for as schema_validator
 from runner.suite import (
+    STORED_SUITE,
     AnyAssertion,
     BodyAssertion,
     HeaderAssertion,
@@ -66,6 +73,7 @@ __all__ = [
     "DEFAULT_ALLOWED",
     "DEFAULT_DENIED",
     "MASK",
+    "STORED_SUITE",
     "AnyAssertion",
     "AnyAuth",
     "AssertionResult",
@@ -89,6 +97,8 @@ __all__ = [
     "QueryAuth",
     "RecordedRequest",
     "RecordedResponse",
+    "RegexRefused",
+    "RegexTimeout",
     "SchemaAssertion",
     "StatusCodeAssertion",
     "Step",
@@ -106,6 +116,7 @@ __all__ = [
     "auth_headers",
     "auth_query",
     "build_request",
+    "check_regex",
     "evaluate",
     "evaluate_all",
     "explain",
@@ -122,12 +133,16 @@ __all__ = [
     "parse_json_path",
     "parse_noise",
     "placeholders",
+    "regex_search",
     "render",
     "render_assertions",
     "run_suite",
     "run_suites",
+    "schema_refusal",
+    "schema_validator",
     "secrets_of",
     "show",
     "status_matches",
     "suite_to_dict",
+    "unusable_schema_reason",
 ]

@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 
-from runner import jsonpath
+from runner import bounded_regex, jsonpath, schemas
 from runner.compare import check
 from runner.noise import Noise, parse_noise
 from runner.observed import ObservedResponse
@@ -31,6 +31,10 @@ from runner.suite import (
 MAX_SCHEMA_VIOLATIONS = 3
 _PRESENCE = ("exists", "not_exists")
 _SYMBOLS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+# Every regular expression of one assertion together (a schema's patterns over each
+# string of a body, a 'matches' over each value of a wildcard path) gets this long, on
+# top of the bound of each match, so that a step always ends soon.
+REGEX_BUDGET_S = 1.0
 
 
 def evaluate(
@@ -43,6 +47,13 @@ def evaluate(
     ``not_exists`` are still checked since presence does not vary.
     """
     parsed = parse_noise(noise)
+    with bounded_regex.budget(REGEX_BUDGET_S):
+        return _evaluate(assertion, observed, parsed)
+
+
+def _evaluate(
+    assertion: AnyAssertion, observed: ObservedResponse, parsed: Noise
+) -> AssertionResult:
     if isinstance(assertion, StatusCodeAssertion):
         return _status(assertion, observed)
     if isinstance(assertion, HeaderAssertion):
@@ -180,11 +191,19 @@ def _schema(
             result, not_json_reason(observed, "it cannot be checked against the schema")
         )
     validator = _validator(json.dumps(assertion.schema_, sort_keys=True))
-    errors = [
-        error
-        for error in validator.iter_errors(document)
-        if not noise.covers(tuple(error.absolute_path))
-    ]
+    try:
+        errors = [
+            error
+            for error in validator.iter_errors(document)
+            if not noise.covers(tuple(error.absolute_path))
+        ]
+    except Exception as exc:
+        # A reference that leaves the schema, or a regex that ran out of time: the
+        # schema cannot be applied, which is a failure the suite's author must see.
+        why = schemas.unusable(exc)
+        if why is None:
+            raise
+        return _verdict(result, f"schema cannot be checked: {why}")
     if not errors:
         return _verdict(result, None)
     errors.sort(key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path]))
@@ -259,6 +278,6 @@ def _parse_path(text: str) -> jsonpath.JsonPath:
 
 
 @lru_cache(maxsize=256)
-def _validator(schema_json: str) -> Draft202012Validator:
+def _validator(schema_json: str) -> Validator:
     # Keyed by the canonical JSON so a load test reuses one compiled validator per schema.
-    return Draft202012Validator(json.loads(schema_json))
+    return schemas.validator_for(json.loads(schema_json))

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
+
+from runner import bounded_regex
 
 _SYMBOLS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 # Long values are cut in reasons: a reason is a sentence, not a dump.
@@ -189,6 +190,12 @@ def _matches(actual: Any, expected: Any) -> str | None:
         subject = actual
     else:
         return f"expected a string matching /{expected}/, got {json_type(actual)} ({show(actual)})"
-    if re.search(expected, subject):
+    try:
+        found = bounded_regex.search(expected, subject)
+    except bounded_regex.RegexTimeout as exc:
+        return f"{exc}, matching {show(actual)}"
+    except bounded_regex.RegexRefused as exc:
+        return f"invalid regular expression /{bounded_regex.shown(expected)}/: {exc}"
+    if found:
         return None
     return f"expected to match /{expected}/, got {show(actual)}"

@@ -10,16 +10,17 @@ conversion chooses safety:
 * ``oneOf`` becomes ``anyOf``: documents routinely list variants that overlap (Cat and
   Dog both accept ``{"name": ...}``), and "exactly one" would then fail valid payloads.
 * ``writeOnly`` properties are not required in responses, ``readOnly`` not in requests.
-* A ``pattern`` Python cannot compile is dropped (OpenAPI patterns are ECMA-262).
+* A ``pattern`` the runner cannot use is dropped (OpenAPI patterns are ECMA-262; the
+  runner takes Python's syntax and refuses patterns too long or too costly to compile).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from actors.generate._coerce import as_dict
 from actors.generate.refs import RefError, Resolver, is_ref
+from runner import RegexRefused, check_regex
 
 Direction = Literal["request", "response"]
 # Bounds on one converted schema: past the budget, references are cut to their type;
@@ -242,9 +243,9 @@ class SchemaConverter:
         ok = self._patterns.get(pattern)
         if ok is None:
             try:
-                re.compile(pattern)
+                check_regex(pattern)
                 ok = True
-            except (re.error, RecursionError, OverflowError):
+            except RegexRefused:
                 ok = False
             self._patterns[pattern] = ok
         return ok

@@ -3,17 +3,20 @@
 Written here rather than taken from rstr/exrex: both build negated character classes
 from a ``set``, whose order changes with the interpreter's hash seed, and suites must be
 byte-identical across processes. This walks the standard library's own parse tree, and
-draws only from sorted candidates.
+draws only from sorted candidates. Each candidate is checked with the runner's bounded
+matcher, the one schema assertions use, so a pattern that backtracks catastrophically
+is given up on rather than stalling generation.
 """
 
 from __future__ import annotations
 
 import random
-import re
 import re._constants as sre
 import re._parser as sre_parse
 import string
 from typing import Any
+
+from runner import RegexRefused, RegexTimeout, check_regex, regex_search
 
 # Unbounded repeats ('*', '+', '{3,}') stop this far past their minimum: readable
 # values, and still within most maxLength limits.
@@ -39,13 +42,14 @@ class RegexUnsupported(ValueError):
 def string_matching(pattern: str, rng: random.Random, tries: int = 5) -> str:
     """A string ``s`` with ``re.search(pattern, s)`` true.
 
-    Raises :class:`RegexUnsupported` when the pattern does not compile in Python or no
-    candidate matched within ``tries`` (look-arounds, back-references).
+    Raises :class:`RegexUnsupported` when the pattern is not usable (see
+    ``runner.check_regex``), checking a candidate timed out, or no candidate matched
+    within ``tries`` (look-arounds, back-references).
     """
     try:
-        compiled = re.compile(pattern)
+        check_regex(pattern)
         tree = sre_parse.parse(pattern)
-    except (re.error, RecursionError, OverflowError, ValueError) as exc:
+    except (RegexRefused, RecursionError, OverflowError, ValueError) as exc:
         raise RegexUnsupported(str(exc)) from None
     for _ in range(tries):
         out: list[str] = []
@@ -54,8 +58,11 @@ def string_matching(pattern: str, rng: random.Random, tries: int = 5) -> str:
         except (_Unsupported, RecursionError):
             break
         text = "".join(out)
-        if compiled.search(text):
-            return text
+        try:
+            if regex_search(pattern, text):
+                return text
+        except (RegexTimeout, RegexRefused) as exc:
+            raise RegexUnsupported(str(exc)) from None
     raise RegexUnsupported(f"cannot generate a string matching {pattern!r}")
 
 

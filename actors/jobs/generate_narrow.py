@@ -14,9 +14,7 @@ import copy
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from runner import format_parts
+from runner import format_parts, schema_validator, unusable_schema_reason
 
 # More violations than this in one answer: the schema is not describing this API at all.
 MAX_SET_ASIDE = 20
@@ -32,7 +30,14 @@ def narrow(schema: dict[str, Any], body: str) -> tuple[dict[str, Any], list[str]
         return None
     narrowed = copy.deepcopy(schema)
     noise: list[str] = []
-    errors = list(Draft202012Validator(schema).iter_errors(document))
+    try:
+        errors = list(schema_validator(schema).iter_errors(document))
+    except Exception as exc:
+        # A reference leaving the schema or a regex that timed out: nothing to narrow,
+        # the check goes (the step's reason already says why it could not be applied).
+        if unusable_schema_reason(exc) is None:
+            raise
+        return None
     if not errors or len(errors) > MAX_SET_ASIDE:
         return None
     for error in errors:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from runner import Suite
+from runner import STORED_SUITE, Suite
 from storage import apps as app_rows
 from storage import suites as suite_rows
 from storage.models import App
@@ -43,7 +43,10 @@ def load_inputs(
         order = {sid: i for i, sid in enumerate(suite_ids)}
         rows.sort(key=lambda row: order[row.id])
     suites = [
-        LoadedSuite(row.id, row.version, Suite.model_validate_json(row.body_json)) for row in rows
+        LoadedSuite(
+            row.id, row.version, Suite.model_validate_json(row.body_json, context=STORED_SUITE)
+        )
+        for row in rows
     ]
     missing = [sid for sid in suite_ids or [] if sid not in found]
     auth = json.loads(app.auth_json) if app.auth_json else None

@@ -7,7 +7,8 @@ value, an enum gains the observed member, a property no longer present leaves
 accepts the exact observed text. Everything else the schema says stays. Keywords with no
 such small change (``not``, ``multipleOf``, ``$ref``, conditionals) make the widening
 refuse rather than guess; :func:`accepts_anything` lets the caller refuse a result that
-would no longer check anything.
+would no longer check anything. A schema that cannot be applied at all (a reference
+leaving it, a regex that times out) is refused with that reason.
 """
 
 from __future__ import annotations
@@ -18,10 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from runner import format_parts, json_type
+from runner import (
+    RegexRefused,
+    RegexTimeout,
+    check_regex,
+    format_parts,
+    json_type,
+    regex_search,
+    schema_validator,
+    unusable_schema_reason,
+)
 
 Parts = tuple[str | int, ...]
 Covered = Callable[[Parts], bool]
@@ -105,10 +114,20 @@ def infer(value: Any) -> dict[str, Any]:
 
 
 def _first_error(schema: Any, document: Any, covered: Covered) -> ValidationError | None:
-    for error in Draft202012Validator(schema).iter_errors(document):
-        if not covered(tuple(error.absolute_path)):
-            return error
+    try:
+        for error in schema_validator(schema).iter_errors(document):
+            if not covered(tuple(error.absolute_path)):
+                return error
+    except Exception as exc:
+        why = unusable_schema_reason(exc)
+        if why is None:
+            raise
+        raise CannotWiden(f"the schema cannot be applied: {why}") from None
     return None
+
+
+def _is_valid(schema: Any, value: Any) -> bool:
+    return _first_error(schema, value, lambda _: False) is None
 
 
 def _fix(root: Any, error: ValidationError, covered: Covered) -> str:
@@ -150,6 +169,10 @@ def _fix(root: Any, error: ValidationError, covered: Covered) -> str:
         node[keyword] = _LENGTHS[keyword](value)
     elif keyword == "pattern":
         node["pattern"] = f"(?:{old})|^{re.escape(value)}$"
+        try:
+            check_regex(node["pattern"])
+        except RegexRefused as exc:
+            raise CannotWiden(f"{where}: the pattern cannot admit {value!r}: {exc}") from None
     elif keyword == "uniqueItems":
         node["uniqueItems"] = False
     elif keyword in ("anyOf", "oneOf"):
@@ -183,15 +206,20 @@ def _type_fits(schema: Any, value: Any) -> bool:
 
 def _unexpected(node: dict[str, Any], value: Any) -> list[str]:
     known = node.get("properties", {})
-    patterns = [re.compile(p) for p in node.get("patternProperties", {})]
-    return [
-        name for name in value if name not in known and not any(p.search(name) for p in patterns)
-    ]
+    patterns = list(node.get("patternProperties", {}))
+    try:
+        return [
+            name
+            for name in value
+            if name not in known and not any(regex_search(p, name) for p in patterns)
+        ]
+    except (RegexTimeout, RegexRefused) as exc:
+        raise CannotWiden(f"patternProperties cannot be applied: {exc}") from None
 
 
 def _widen_branches(node: dict[str, Any], keyword: str, value: Any, where: str) -> str:
     branches = node[keyword]
-    matching = [b for b in branches if Draft202012Validator(b).is_valid(value)]
+    matching = [b for b in branches if _is_valid(b, value)]
     if matching:
         raise CannotWiden(f"{where}: the value matches several oneOf branches")
     # Prefer widening the branch that needs the fewest changes; a new type-only branch
