@@ -38,7 +38,7 @@ from loadgen import guard
 from loadgen.config import LoadConfig
 from loadgen.rendezvous import Ticket
 from loadgen.users import build_user_class
-from runner import HostPolicy
+from runner import STORED_SUITE, HostPolicy
 
 CONFIG_MESSAGE = "gauntlet_config"
 JOIN_MESSAGE = "gauntlet_join"
@@ -166,7 +166,7 @@ class JoiningWorker(WorkerRunner):
         digest = hashlib.sha256(text.encode()).hexdigest()
         if digest == self.config_digest:
             return
-        config = LoadConfig.model_validate_json(text)
+        config = LoadConfig.model_validate_json(text, context=STORED_SUITE)
         guard.install(HostPolicy(tuple(config.allowed_hosts), tuple(config.denied_hosts)))
         self.environment.user_classes[:] = [build_user_class(config)]
         self.environment.host = config.base_url

@@ -73,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from loadgen.config import ErrorLine, LoadConfig
     from loadgen.session import LineWriter, run
-    from runner import Masker, secrets_of
+    from runner import STORED_SUITE, Masker, secrets_of
 
     emit = LineWriter(sys.stdout)
     try:
-        config = LoadConfig.model_validate_json(sys.stdin.buffer.read())
+        config = LoadConfig.model_validate_json(sys.stdin.buffer.read(), context=STORED_SUITE)
     except OSError as exc:
         emit(ErrorLine(message=f"cannot read the load test config: {exc.strerror}"))
         return EXIT_BAD_INPUT

@@ -19,7 +19,7 @@ from typing import Any
 from actors.engine import JobExecution, Outcome
 from actors.normalize import Change, Samples, normalize_suite, resend
 from core.jobs import NormalizeCounts, NormalizeParams, NormalizeResult
-from runner import StepResult, Suite, TargetClient, suite_to_dict
+from runner import STORED_SUITE, StepResult, Suite, TargetClient, suite_to_dict
 from storage import apps as app_rows
 from storage import runs as run_rows
 from storage import suite_versions
@@ -125,7 +125,7 @@ def _normalize_report(
             return done("updated", "by an earlier attempt of this job", new_version=earlier.version)
         if row.version != report.suite_version:
             return done("skipped", _stale(report.suite_version, row.version))
-        suite = Suite.model_validate_json(row.body_json)
+        suite = Suite.model_validate_json(row.body_json, context=STORED_SUITE)
     steps = [StepResult.model_validate(step) for step in json.loads(report.steps_json)]
 
     def resender(step: StepResult) -> Samples:

@@ -11,7 +11,7 @@ from actors.coverage import ObservedCall, compute_coverage
 from core.errors import ValidationFailed
 from orchestrator.schemas.generation import SchemaCoverage
 from orchestrator.services import apps as app_service
-from runner import Suite
+from runner import STORED_SUITE, Suite
 from storage import runs as run_rows
 from storage import suites as suite_rows
 from storage.models import TestRun
@@ -29,7 +29,7 @@ def schema_coverage(session: Session, org_id: str, app_id: str) -> SchemaCoverag
             field="schema",
         )
     suites = [
-        Suite.model_validate_json(row.body_json)
+        Suite.model_validate_json(row.body_json, context=STORED_SUITE)
         for row in suite_rows.all_for_app(session, org_id, app_id)
     ]
     run = run_rows.latest_run(session, org_id, app_id)

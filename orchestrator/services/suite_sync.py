@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.errors import Conflict, ValidationFailed
 from orchestrator.schemas.suite_sync import SuiteSync, SyncAction, SyncItem, SyncResult
 from orchestrator.services import apps as app_service
-from runner import Suite, suite_to_dict
+from runner import STORED_SUITE, Suite, suite_to_dict
 from storage import suite_versions
 from storage import suites as suite_rows
 from storage.models import TestSuite
@@ -27,7 +27,7 @@ REASON_PUSHED = "pushed from files"
 
 def _canonical(body_json: str) -> object:
     try:
-        return suite_to_dict(Suite.model_validate_json(body_json))
+        return suite_to_dict(Suite.model_validate_json(body_json, context=STORED_SUITE))
     except ValueError:
         # A stored body the model no longer accepts differs from any valid file.
         return None

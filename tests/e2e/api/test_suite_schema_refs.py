@@ -132,6 +132,11 @@ def test_a_stored_schema_reaching_outside_fails_its_step_with_the_reason(
     (reason,) = _step_reasons(client, app_id, job)
     assert reason.startswith("schema cannot be checked: $ref")
     assert "nothing is fetched" in reason
+    # What else reads stored suites (here the sync) takes it as it was stored, too.
+    pruned = client.post(
+        f"/apps/{app_id}/test-suites/sync", json={"suites": [], "prune": True, "dry_run": True}
+    )
+    assert pruned.status_code == 200 and pruned.json()["data"]["deleted"] == 1, pruned.text
 
 
 def _hostile_suite(assertion: dict[str, Any]) -> dict[str, Any]:
