@@ -167,11 +167,21 @@ class HookedEventStore:
     def __init__(self, inner: EventStore, hook: WebhookHook) -> None:
         self.inner = inner
         self.hook = hook
+        self.shares_job_database = inner.shares_job_database
 
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
-        stored = self.inner.append(job_id, org_id, app_id, events)
+        stored = self.inner.append(
+            job_id, org_id, app_id, events, batch_id=batch_id, expect_after=expect_after
+        )
         if stored:
             self.hook.on_appended(stored)
         return stored

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from storage.events.base import (
     DEFAULT_READ_LIMIT,
+    RESET_EVENT_TYPE,
     Event,
     EventStore,
     InvalidCursor,
@@ -25,6 +26,7 @@ __all__ = [
     "DEFAULT_KEY_PREFIX",
     "DEFAULT_READ_LIMIT",
     "EVENT_TABLES",
+    "RESET_EVENT_TYPE",
     "Event",
     "EventStore",
     "InvalidCursor",
