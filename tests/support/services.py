@@ -194,14 +194,18 @@ def start_redis(timeout_s: float = START_TIMEOUT_S, *, appendonly: bool = False)
     return _start_with_retries(start_once, "redis-server")
 
 
-def restart_redis(server: PrivateServer, *, appendonly: bool) -> None:
+def restart_redis(server: PrivateServer, *, keep_data: bool) -> None:
     """Kill ``server`` with SIGKILL (a crash: nothing is saved on the way out) if it still
-    runs, then start redis-server again on its port and directory: with ``appendonly``
-    it replays the append-only file written before, without it it starts empty."""
+    runs, then start it again on its port and directory, with its append-only file. With
+    ``keep_data`` it replays that file; without, the file goes first, so it comes back
+    empty as a Redis without persistence would (and persists again from then on)."""
     kill_now(server)
+    if not keep_data:
+        shutil.rmtree(server.workdir / "appendonlydir", ignore_errors=True)
+        (server.workdir / "dump.rdb").unlink(missing_ok=True)
     binary = redis_server_binary()
     assert binary is not None
-    fresh = _launch_redis(binary, server_port(server.url), server.workdir, appendonly, 30.0)
+    fresh = _launch_redis(binary, server_port(server.url), server.workdir, True, 30.0)
     server.process = fresh.process
 
 
