@@ -151,8 +151,8 @@ class EventWriter:
         while True:
             if self._gave_up():
                 raise EventsUnavailable(
-                    f"the event store was unreachable for over {self._give_up_s:g} s; the job"
-                    " was stopped rather than run on with a log that misses events"
+                    f"the event store was unreachable for over {self._give_up_s:g} s: the job"
+                    " fails rather than run on with a log that misses events"
                 )
             if len(self._pending) < self._max_buffered:
                 return

@@ -48,6 +48,15 @@ def _ended_without_terminal_event(job_id: str, status: str) -> bytes:
     return orjson.dumps(line) + b"\n"
 
 
+async def _had_terminal_event(runtime: Runtime, job_id: str, last: int) -> bool:
+    """Whether the event at the follower's cursor is the job's terminal event (it resumed
+    after the end, and has been told already)."""
+    if last <= 0:
+        return False
+    events = await anyio.to_thread.run_sync(runtime.events.read, job_id, last - 1, 1)
+    return bool(events) and events[0].seq == last and events[0].type in TERMINAL_EVENT_TYPES
+
+
 async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIterator[Event]:
     store = runtime.events
     deadline = anyio.current_time() + TERMINAL_EVENT_GRACE_S
@@ -93,7 +102,7 @@ async def job_events(
                 async for event in _drain_terminal(runtime, job_id, last):
                     yield event.to_ndjson()
                     told = event.type in TERMINAL_EVENT_TYPES
-                if not told:
+                if not told and not await _had_terminal_event(runtime, job_id, last):
                     yield _ended_without_terminal_event(job_id, status)
                 return
             # ``batch`` here means a whole heartbeat already passed idle.

@@ -2,7 +2,8 @@
 
 The answer says what happened. With the event log in Redis, ``job.queued`` is appended
 before the row commits: if Redis is unreachable the transaction rolls back and the client
-gets 503 with nothing created (a retry cannot make two jobs). With the log in the jobs'
+gets 503 with nothing created (a retry cannot make two jobs); webhooks are matched once
+the row is committed. With the log in the jobs'
 own database the append must follow the commit (SQLite lets one writer in at a time); if
 it fails then, the job exists and will run, so the answer is 202 all the same.
 
@@ -72,14 +73,18 @@ def submit(
     if before_commit is not None:
         before_commit(job)
     queued = [NewEvent(type="job.queued", status="QUEUED", data={"job_type": kind})]
-    if not runtime.events.shares_job_database:
-        runtime.events.append(job.id, org_id, app_id, queued)  # raises: nothing is created
-    session.commit()
     if runtime.events.shares_job_database:
+        session.commit()
         try:
             runtime.events.append(job.id, org_id, app_id, queued)
         except Exception:
             log.warning("job.queued_event_failed", job_id=job.id, exc_info=True)
+    else:
+        stored = runtime.events.append(job.id, org_id, app_id, queued)  # raises: no job
+        session.commit()
+        # The store's webhook hook ran before the job row was visible, so it matched
+        # nothing: match again now that it is.
+        runtime.webhooks.on_appended(stored)
     try:
         runtime.dispatcher.send(job.id, kind, time_limit_s=time_limit_s)
     except Exception:
