@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -29,7 +28,7 @@ from actors.webhooks.queue import DeliverySender
 from storage import webhook_deliveries as delivery_rows
 from storage import webhooks as subscription_rows
 from storage.db import session_scope
-from storage.events import DEFAULT_READ_LIMIT, Event, EventStore, NewEvent
+from storage.events import Event, EventStore, ForwardingEventStore, NewEvent
 from storage.models import Job
 from storage.webhook_deliveries import NewDelivery
 
@@ -160,59 +159,27 @@ def _may_want(sub: Subscribed, event: Event) -> bool:
     return event.type in TERMINAL_SOURCE_TYPES and not sub.wanted.isdisjoint(_SUMMARY_TYPES)
 
 
-class HookedEventStore:
+class HookedEventStore(ForwardingEventStore):
     """The deployment's event store, with the webhook hook called after every append.
     Everything else is the wrapped store's."""
 
     def __init__(self, inner: EventStore, hook: WebhookHook) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.hook = hook
 
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
-        stored = self.inner.append(job_id, org_id, app_id, events)
+        stored = self.inner.append(
+            job_id, org_id, app_id, events, batch_id=batch_id, expect_after=expect_after
+        )
         if stored:
             self.hook.on_appended(stored)
         return stored
-
-    def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
-        return self.inner.read(job_id, after, limit)
-
-    def read_org(
-        self,
-        org_id: str,
-        *,
-        after_cursor: str | None,
-        app_id: str | None = None,
-        job_id: str | None = None,
-        types: set[str] | None = None,
-        since: datetime | None = None,
-        limit: int = DEFAULT_READ_LIMIT,
-    ) -> tuple[list[Event], str | None]:
-        return self.inner.read_org(
-            org_id,
-            after_cursor=after_cursor,
-            app_id=app_id,
-            job_id=job_id,
-            types=types,
-            since=since,
-            limit=limit,
-        )
-
-    async def wait(self, job_id: str, after: int, timeout: float) -> bool:
-        return await self.inner.wait(job_id, after, timeout)
-
-    async def wait_org(
-        self, org_id: str, timeout: float, *, after_cursor: str | None = None
-    ) -> bool:
-        return await self.inner.wait_org(org_id, timeout, after_cursor=after_cursor)
-
-    def delete_older_than(self, cutoff: datetime) -> int:
-        return self.inner.delete_older_than(cutoff)
-
-    def waiting(self) -> int:
-        return self.inner.waiting()
-
-    def close(self) -> None:
-        self.inner.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Engine
 from core import metrics
 from core.jobs import TERMINAL_EVENT_TYPES, JobKind
 from storage.db import session_scope
-from storage.events import DEFAULT_READ_LIMIT, Event, EventStore, NewEvent
+from storage.events import Event, EventStore, ForwardingEventStore, NewEvent
 from storage.models import Job
 
 log = structlog.get_logger(__name__)
@@ -55,21 +54,30 @@ class LoadRates:
         metrics.LOAD_TEST_RPS.set(sum(r for r, _ in self._by_job.values()))
 
 
-class MetricsEventStore:
+class MetricsEventStore(ForwardingEventStore):
     """The deployment's event store, metered. Everything but ``append`` is the wrapped
     store's."""
 
     def __init__(self, inner: EventStore, engine: Engine) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.engine = engine
         self.load_rates = LoadRates()
 
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
         started = time.perf_counter()
         try:
-            stored = self.inner.append(job_id, org_id, app_id, events)
+            stored = self.inner.append(
+                job_id, org_id, app_id, events, batch_id=batch_id, expect_after=expect_after
+            )
         except Exception:
             metrics.EVENT_APPEND_FAILURES.inc()
             raise
@@ -114,24 +122,3 @@ class MetricsEventStore:
             metrics.JOB_DURATION.labels(kind).observe(max(0.0, span))
         if kind == JobKind.LOAD_TEST:
             self.load_rates.ended(event.job_id)
-
-    def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
-        return self.inner.read(job_id, after, limit)
-
-    def read_org(self, org_id: str, **filters: Any) -> tuple[list[Event], str | None]:
-        return self.inner.read_org(org_id, **filters)
-
-    async def wait(self, job_id: str, after: int, timeout: float) -> bool:
-        return await self.inner.wait(job_id, after, timeout)
-
-    async def wait_org(self, org_id: str, timeout: float, **options: Any) -> bool:
-        return await self.inner.wait_org(org_id, timeout, **options)
-
-    def delete_older_than(self, cutoff: datetime) -> int:
-        return self.inner.delete_older_than(cutoff)
-
-    def waiting(self) -> int:
-        return self.inner.waiting()
-
-    def close(self) -> None:
-        self.inner.close()

@@ -8,6 +8,7 @@ ends after the job's terminal event, or when the job turns out to be terminal wi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import anyio
 import orjson
@@ -16,7 +17,7 @@ from core.jobs import TERMINAL, TERMINAL_EVENT_TYPES, JobStatus
 from orchestrator.runtime import Runtime
 from storage import job_states
 from storage.db import session_scope
-from storage.events import heartbeat_wire
+from storage.events import Event, format_timestamp, heartbeat_wire
 
 READ_BATCH = 1000
 TERMINAL_EVENT_GRACE_S = 5.0
@@ -28,12 +29,39 @@ def _status(runtime: Runtime, job_id: str) -> str:
         return job_states.status_of(session, job_id) or JobStatus.CANCELLED
 
 
-async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIterator[bytes]:
+def _ended_without_terminal_event(job_id: str, status: str) -> bytes:
+    """The last line of a stream whose job row is terminal but whose log has no terminal
+    event: the event store lost the log (Redis restarted without its data) or the worker
+    died between its two writes. The follower learns the outcome from the row, and that
+    the log is incomplete, instead of seeing the stream just stop."""
+    line = {
+        "job_id": job_id,
+        "type": "stream.ended",
+        "status": status,
+        "timestamp": format_timestamp(datetime.now(UTC)),
+        "data": {
+            "reason": "the job ended but its event log has no terminal event; the"
+            " status is the job's own"
+        },
+    }
+    return orjson.dumps(line) + b"\n"
+
+
+async def _had_terminal_event(runtime: Runtime, job_id: str, last: int) -> bool:
+    """Whether the event at the follower's cursor is the job's terminal event (it resumed
+    after the end, and has been told already)."""
+    if last <= 0:
+        return False
+    events = await anyio.to_thread.run_sync(runtime.events.read, job_id, last - 1, 1)
+    return bool(events) and events[0].seq == last and events[0].type in TERMINAL_EVENT_TYPES
+
+
+async def _drain_terminal(runtime: Runtime, job_id: str, last: int) -> AsyncIterator[Event]:
     store = runtime.events
     deadline = anyio.current_time() + TERMINAL_EVENT_GRACE_S
     while True:
         for event in await anyio.to_thread.run_sync(store.read, job_id, last, READ_BATCH):
-            yield event.to_ndjson()
+            yield event
             last = event.seq
             if event.type in TERMINAL_EVENT_TYPES:
                 return
@@ -68,10 +96,13 @@ async def job_events(
             status = await anyio.to_thread.run_sync(_status, runtime, job_id)
             if status in TERMINAL:
                 # A worker commits the terminal state, then appends the terminal event:
-                # give the event a moment to land; end anyway if it never comes (the
-                # worker died in between).
-                async for line in _drain_terminal(runtime, job_id, last):
-                    yield line
+                # give the event a moment to land; if it never comes, say so.
+                told = False
+                async for event in _drain_terminal(runtime, job_id, last):
+                    yield event.to_ndjson()
+                    told = event.type in TERMINAL_EVENT_TYPES
+                if not told and not await _had_terminal_event(runtime, job_id, last):
+                    yield _ended_without_terminal_event(job_id, status)
                 return
             # ``batch`` here means a whole heartbeat already passed idle.
             if batch or not await store.wait(job_id, last, heartbeat):

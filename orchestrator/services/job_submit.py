@@ -1,5 +1,12 @@
 """Creating jobs: write the row (the truth), record the first event, send the message.
 
+The answer says what happened. With the event log in Redis, ``job.queued`` is appended
+before the row commits: if Redis is unreachable the transaction rolls back and the client
+gets 503 with nothing created (a retry cannot make two jobs); webhooks are matched once
+the row is committed. With the log in the jobs'
+own database the append must follow the commit (SQLite lets one writer in at a time); if
+it fails then, the job exists and will run, so the answer is 202 all the same.
+
 If sending fails (broker briefly unreachable) the job stays QUEUED and a worker's reaper
 sends it again, so an accepted job is never lost.
 """
@@ -65,13 +72,19 @@ def submit(
     )
     if before_commit is not None:
         before_commit(job)
-    session.commit()
-    runtime.events.append(
-        job.id,
-        org_id,
-        app_id,
-        [NewEvent(type="job.queued", status="QUEUED", data={"job_type": kind})],
-    )
+    queued = [NewEvent(type="job.queued", status="QUEUED", data={"job_type": kind})]
+    if runtime.events.shares_job_database:
+        session.commit()
+        try:
+            runtime.events.append(job.id, org_id, app_id, queued)
+        except Exception:
+            log.warning("job.queued_event_failed", job_id=job.id, exc_info=True)
+    else:
+        stored = runtime.events.append(job.id, org_id, app_id, queued)  # raises: no job
+        session.commit()
+        # The store's webhook hook ran before the job row was visible, so it matched
+        # nothing: match again now that it is.
+        runtime.webhooks.on_appended(stored)
     try:
         runtime.dispatcher.send(job.id, kind, time_limit_s=time_limit_s)
     except Exception:

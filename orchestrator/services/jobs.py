@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import structlog
 from sqlmodel import Session
 
 from core.errors import Conflict, NotFound
@@ -15,6 +16,8 @@ from storage import jobs as job_rows
 from storage.events import Event, NewEvent
 from storage.models import Job
 from storage.pages import Page
+
+log = structlog.get_logger(__name__)
 
 
 def _ts(value: float | None) -> int | None:
@@ -76,12 +79,17 @@ def request_stop(session: Session, runtime: Runtime, org_id: str, job_id: str) -
     if job.status not in TERMINAL:
         if job_states.cancel_queued(session, job.id):
             session.commit()
-            runtime.events.append(
-                job.id,
-                job.org_id,
-                job.app_id,
-                [NewEvent(type="job.cancelled", status=JobStatus.CANCELLED)],
-            )
+            try:
+                runtime.events.append(
+                    job.id,
+                    job.org_id,
+                    job.app_id,
+                    [NewEvent(type="job.cancelled", status=JobStatus.CANCELLED)],
+                )
+            except Exception:
+                # The job is cancelled whatever the event store says: answer so, and its
+                # stream ends telling followers the status from the row (stream.ended).
+                log.warning("job.cancelled_event_failed", job_id=job.id, exc_info=True)
         elif job_states.request_stop(session, job.id):
             session.commit()
         session.refresh(job)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from storage.events.base import (
     DEFAULT_READ_LIMIT,
+    RESET_EVENT_TYPE,
     Event,
     EventStore,
     InvalidCursor,
@@ -18,6 +19,7 @@ from storage.events.base import (
     format_timestamp,
     heartbeat_wire,
 )
+from storage.events.forwarding import ForwardingEventStore
 from storage.events.redis import DEFAULT_KEY_PREFIX, RedisEventStore
 from storage.events.sql import EVENT_TABLES, JobEvent, JobEventHead, SqlEventStore
 
@@ -25,8 +27,10 @@ __all__ = [
     "DEFAULT_KEY_PREFIX",
     "DEFAULT_READ_LIMIT",
     "EVENT_TABLES",
+    "RESET_EVENT_TYPE",
     "Event",
     "EventStore",
+    "ForwardingEventStore",
     "InvalidCursor",
     "JobEvent",
     "JobEventHead",

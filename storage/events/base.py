@@ -25,6 +25,15 @@ DEFAULT_READ_LIMIT = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# The event a log gets where the store lost its earlier events (a Redis restarted without
+# persistence): a follower reads it next, whatever cursor it resumes from.
+RESET_EVENT_TYPE = "stream.reset"
+RESET_REASON = (
+    "the event store no longer has this job's earlier events (it restarted without its"
+    " data, or they expired); the events after this one are complete"
+)
+
+
 # Column widths of the stored event (storage.events.sql, migrations).
 MAX_TYPE_LENGTH = 100
 MAX_STATUS_LENGTH = 32
@@ -133,13 +142,31 @@ class EventStore(Protocol):
     ``wait_org`` are coroutines that park on a notification, never on a polling loop.
     """
 
+    # True when the logs live in the jobs' own database (its appends commit apart from,
+    # and cannot be reached while, a transaction holds the database's write lock).
+    shares_job_database: bool
+
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
         """Append ``events`` to the job's log in one transaction (one round trip where the
         backend allows) and return them as stored. They get consecutive ``seq`` numbers
         continuing the log with no gap and no duplicate, even with concurrent appenders in
-        other threads or processes. An empty batch stores nothing and returns ``[]``."""
+        other threads or processes. An empty batch stores nothing and returns ``[]``.
+
+        For appenders that retry (``actors.event_writer``): a batch appended again with the
+        same ``batch_id`` right after its first attempt is stored once. ``expect_after`` is
+        the seq the appender knows the log reached; a store that can lose a log apart from
+        the job rows (Redis without persistence) puts a ``stream.reset`` event before the
+        batch when the log is found shorter, and returns it first. The SQL store keeps the
+        logs in the jobs' own database, where neither can happen, and ignores both."""
         ...
 
     def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:

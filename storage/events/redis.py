@@ -11,7 +11,11 @@ Keys, under a configurable prefix:
 - ``jobs`` — zset job_id → newest event time, and ``orgs`` — set of org ids: retention.
 - channel ``notify`` — one message per append; each process listens with one connection.
 
-``append.lua`` assigns seq and writes both streams in one atomic round trip.
+``append.lua`` assigns seq and writes both streams in one atomic round trip. It also
+makes retries safe (a batch id on the batch's last entry: a batch whose reply was lost is
+not appended twice) and notices a reset store: an appender says which seq it knows the log
+reached, and a log found shorter (Redis restarted without its data) gets a
+``stream.reset`` event first, numbered above any seq a follower may hold.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from storage.events._hub import WakeupHub, wait_for_position
 from storage.events._redis_listener import RedisListener
 from storage.events.base import (
     DEFAULT_READ_LIMIT,
+    RESET_EVENT_TYPE,
+    RESET_REASON,
     Event,
     InvalidCursor,
     NewEvent,
@@ -50,6 +56,7 @@ _PURGE_CHUNK = 200
 
 _STREAM_ID = re.compile(r"^(\d{1,20})-(\d{1,20})$")
 _APPEND_LUA = (Path(__file__).parent / "append.lua").read_text()
+_RESET_DATA = orjson.dumps({"reason": RESET_REASON}).decode()
 _PURGE_LUA = """
 -- KEYS[1] jobs zset; ARGV[1] cutoff ms, ARGV[2] stream key prefix, ARGV[3..] job ids.
 -- Deletes the logs of the listed jobs that are still older than the cutoff.
@@ -71,6 +78,8 @@ class RedisEventStore:
     """``EventStore`` on Redis Streams. ``key_prefix`` isolates deployments (and tests).
     With ``job_ttl_seconds``, a job's log expires that long after its newest event (so a
     finished job's log is gone that long after it ended); by default logs are kept."""
+
+    shares_job_database = False
 
     def __init__(
         self,
@@ -96,12 +105,19 @@ class RedisEventStore:
         self._listener = RedisListener(self._client, self._channel, self._hub, self._notified)
 
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
         if not events:
             return []
         args: list[Any] = [job_id, org_id, app_id or "", self._org_maxlen, self._channel]
-        args += [self._job_ttl, len(events)]
+        args += [self._job_ttl, batch_id or "", expect_after, _RESET_DATA, len(events)]
         for event in events:
             args += [event.type, event.status, orjson.dumps(event.data).decode()]
         keys = [
@@ -110,9 +126,9 @@ class RedisEventStore:
             f"{self._prefix}jobs",
             f"{self._prefix}orgs",
         ]
-        first, ms = self._append(keys=keys, args=args)
+        first, ms, marker = self._append(keys=keys, args=args)
         timestamp = from_epoch_ms(int(ms))
-        return [
+        stored = [
             Event(
                 seq=int(first) + i,
                 job_id=job_id,
@@ -125,6 +141,19 @@ class RedisEventStore:
             )
             for i, event in enumerate(events)
         ]
+        if int(marker):
+            reset = Event(
+                seq=int(marker),
+                job_id=job_id,
+                org_id=org_id,
+                app_id=app_id,
+                type=RESET_EVENT_TYPE,
+                status=events[0].status,
+                timestamp=timestamp,
+                data=orjson.loads(_RESET_DATA),
+            )
+            stored.insert(0, reset)
+        return stored
 
     def read(self, job_id: str, after: int = 0, limit: int = DEFAULT_READ_LIMIT) -> list[Event]:
         start = f"(0-{after}" if after > 0 else "-"

@@ -113,6 +113,8 @@ class SqlEventStore:
     """``EventStore`` on a SQLAlchemy engine (SQLite or PostgreSQL). The engine belongs
     to the caller; the tables come from the migrations (or ``create_all`` in tests)."""
 
+    shares_job_database = True
+
     def __init__(self, engine: Engine, *, hub: WakeupHub | None = None) -> None:
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database for events: {engine.dialect.name}")
@@ -123,8 +125,18 @@ class SqlEventStore:
         self._append = DriverAppend(engine.dialect, EVENTS.c.timestamp)
 
     def append(
-        self, job_id: str, org_id: str, app_id: str | None, events: Sequence[NewEvent]
+        self,
+        job_id: str,
+        org_id: str,
+        app_id: str | None,
+        events: Sequence[NewEvent],
+        *,
+        batch_id: str | None = None,
+        expect_after: int = 0,
     ) -> list[Event]:
+        # ``batch_id`` and ``expect_after`` are for stores that can lose a log apart from
+        # the job rows; this one keeps both in one database.
+        del batch_id, expect_after
         if not events:
             return []
         now = utc_now_ms()

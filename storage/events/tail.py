@@ -9,6 +9,7 @@ them from memory.
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,15 +26,20 @@ class JobTail:
     def __init__(self, store: EventStore, job_id: str) -> None:
         self.store = store
         self.job_id = job_id
-        self.events: list[Event] = []  # contiguous seqs, ascending
+        # Every stored event with seq > ``base``, ascending. Seqs are consecutive except
+        # after a ``stream.reset`` event (numbered above every seq before it), so lookups
+        # go by seq, not by position.
+        self.events: list[Event] = []
+        self.base = 0
         self.lock = asyncio.Lock()
         self.followers = 0
 
     def _cached_after(self, seq: int) -> list[Event] | None:
         """Events after ``seq`` from memory ([] when caught up); None if not cached."""
-        if not self.events or not self.events[0].seq <= seq + 1 <= self.events[-1].seq + 1:
+        if not self.events or not self.base <= seq <= self.events[-1].seq:
             return None
-        return self.events[seq + 1 - self.events[0].seq :]
+        start = bisect.bisect_right(self.events, seq, key=lambda event: event.seq)
+        return self.events[start:]
 
     async def after(self, seq: int) -> list[Event]:
         """Events with seq > ``seq`` (up to a batch), reading the store at most once for
@@ -51,8 +57,9 @@ class JobTail:
             if extend:
                 self.events.extend(fresh)
             elif fresh:
-                self.events = list(fresh)
+                self.events, self.base = list(fresh), seq
             if len(self.events) > MAX_CACHED:
+                self.base = self.events[-MAX_CACHED - 1].seq
                 self.events = self.events[-MAX_CACHED:]
             return fresh if not extend else (self._cached_after(seq) or [])
 

@@ -176,8 +176,9 @@ def redis_ping(host: str, port: int) -> bool:
         return False
 
 
-def start_redis(timeout_s: float = START_TIMEOUT_S) -> PrivateServer:
-    """Start a private, memory-only redis-server on a free loopback port.
+def start_redis(timeout_s: float = START_TIMEOUT_S, *, appendonly: bool = False) -> PrivateServer:
+    """Start a private redis-server on a free loopback port: memory-only, or with an
+    append-only file in its directory (``appendonly``, as the compose file runs it).
 
     Returns once it answers PING. Raises ``MissingServer`` without ``redis-server``
     on PATH, ``ServerFailed`` if it does not come up.
@@ -188,33 +189,58 @@ def start_redis(timeout_s: float = START_TIMEOUT_S) -> PrivateServer:
 
     def start_once(port: int) -> PrivateServer:
         workdir = Path(tempfile.mkdtemp(prefix="gauntlet-redis-"))
-        log_path = workdir / "redis.log"
-        args = [binary, "--port", str(port), "--dir", str(workdir)]
-        for name, value in REDIS_SETTINGS.items():
-            args += [f"--{name}", value]
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=workdir,
-            )
-        server = PrivateServer("redis", f"redis://{LOOPBACK}:{port}/0", process, workdir, log_path)
-        try:
-            wait_until(
-                lambda: redis_ping(LOOPBACK, port),
-                timeout_s=timeout_s,
-                what=f"redis-server on port {port}",
-                process=process,
-            )
-        except ServerFailed as exc:
-            tail = log_tail(log_path)
-            server.stop()
-            raise ServerFailed(f"{exc}\n{tail}") from None
-        return server
+        return _launch_redis(binary, port, workdir, appendonly, timeout_s)
 
     return _start_with_retries(start_once, "redis-server")
+
+
+def restart_redis(server: PrivateServer, *, keep_data: bool) -> None:
+    """Kill ``server`` with SIGKILL (a crash: nothing is saved on the way out) if it still
+    runs, then start it again on its port and directory, with its append-only file. With
+    ``keep_data`` it replays that file; without, the file goes first, so it comes back
+    empty as a Redis without persistence would (and persists again from then on)."""
+    kill_now(server)
+    if not keep_data:
+        shutil.rmtree(server.workdir / "appendonlydir", ignore_errors=True)
+        (server.workdir / "dump.rdb").unlink(missing_ok=True)
+    binary = redis_server_binary()
+    assert binary is not None
+    fresh = _launch_redis(binary, server_port(server.url), server.workdir, True, 30.0)
+    server.process = fresh.process
+
+
+def kill_now(server: PrivateServer) -> None:
+    """SIGKILL the server's process and reap it (the directory stays, for a restart)."""
+    if server.process.poll() is None:
+        server.process.kill()
+    server.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _launch_redis(
+    binary: str, port: int, workdir: Path, appendonly: bool, timeout_s: float
+) -> PrivateServer:
+    log_path = workdir / "redis.log"
+    args = [binary, "--port", str(port), "--dir", str(workdir)]
+    settings = REDIS_SETTINGS | {"appendonly": "yes" if appendonly else "no"}
+    for name, value in settings.items():
+        args += [f"--{name}", value]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
+        )
+    server = PrivateServer("redis", f"redis://{LOOPBACK}:{port}/0", process, workdir, log_path)
+    try:
+        wait_until(
+            lambda: redis_ping(LOOPBACK, port),
+            timeout_s=timeout_s,
+            what=f"redis-server on port {port}",
+            process=process,
+        )
+    except ServerFailed as exc:
+        tail = log_tail(log_path)
+        server.stop()
+        raise ServerFailed(f"{exc}\n{tail}") from None
+    return server
 
 
 def with_redis_db(url: str, db: int) -> str:

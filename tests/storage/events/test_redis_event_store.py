@@ -120,3 +120,44 @@ def _listeners(admin: redis.Redis, prefix: str) -> list[dict[str, str]]:
 
 def _subscribed(admin: redis.Redis, prefix: str) -> bool:
     return bool(_listeners(admin, prefix))
+
+
+def test_a_batch_retried_with_its_id_is_stored_once(redis_url: str, prefix: str) -> None:
+    # A retry after a lost reply: the first attempt was appended, the appender never knew.
+    store = RedisEventStore(redis_url, key_prefix=prefix)
+    try:
+        job, org = new_id("job"), new_id("org")
+        store.append(job, org, None, events(1, "job.queued", "QUEUED"))
+        first = store.append(job, org, None, events(3), batch_id="b1", expect_after=1)
+        again = store.append(job, org, None, events(3), batch_id="b1", expect_after=1)
+        later = store.append(job, org, None, events(2), batch_id="b2", expect_after=4)
+        assert [e.seq for e in first] == [e.seq for e in again] == [2, 3, 4]
+        assert [e.seq for e in later] == [5, 6]
+        assert [e.seq for e in store.read(job)] == [1, 2, 3, 4, 5, 6]
+    finally:
+        store.close()
+
+
+def test_a_log_lost_under_its_appender_restarts_with_a_reset_event_above_every_old_seq(
+    redis_url: str, prefix: str, admin: redis.Redis
+) -> None:
+    store = RedisEventStore(redis_url, key_prefix=prefix)
+    try:
+        job, org = new_id("job"), new_id("org")
+        store.append(job, org, None, events(20), expect_after=0)
+        admin.delete(f"{prefix}job:{job}")  # what a Redis restarted without its data shows
+        stored = store.append(job, org, None, events(2), expect_after=20)
+        marker, *fresh = stored
+        assert marker.type == "stream.reset" and "earlier events" in marker.data["reason"]
+        assert marker.seq > 20 and [e.seq for e in fresh] == [marker.seq + 1, marker.seq + 2]
+        # A follower resuming from any cursor it held reads the reset event next.
+        assert [e.type for e in store.read(job, after=15)][:1] == ["stream.reset"]
+        assert marker.seq < 2**31  # the API's largest `after`
+        # A log that is where its appender left it gets no reset event.
+        more = store.append(job, org, None, events(1), expect_after=fresh[-1].seq)
+        assert [e.type for e in more] == ["step.completed"]
+        # Nor a new log with no expectation (the submit's job.queued).
+        other = new_id("job")
+        assert [e.seq for e in store.append(other, org, None, events(1))] == [1]
+    finally:
+        store.close()
