@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from runner import Masker
 from storage.events import EventStore, NewEvent
 
 log = structlog.get_logger(__name__)
@@ -38,8 +39,12 @@ class EventWriter:
         app_id: str | None,
         *,
         linger_s: float = DEFAULT_LINGER_S,
+        masker: Masker | None = None,
     ) -> None:
         self._store = store
+        # Every event of the job passes here: the job's secrets are masked out of all of
+        # them (whatever a handler put in), see actors.job_secrets.
+        self.masker = masker or Masker()
         self._job = (job_id, org_id, app_id)
         self._linger_s = linger_s
         self._pending: list[NewEvent] = []
@@ -56,7 +61,7 @@ class EventWriter:
         self._thread.start()
 
     def emit(self, type_: str, status: str, data: dict[str, Any] | None = None) -> None:
-        event = NewEvent(type=type_, status=status, data=data or {})
+        event = NewEvent(type=type_, status=status, data=self.masker.value(data or {}))
         with self._cond:
             self._pending.append(event)
             if len(self._pending) == 1:

@@ -17,7 +17,10 @@ from runner.auth import (
     TargetAuth,
     auth_headers,
     auth_query,
+    origin,
     parse_auth,
+    same_origin,
+    secret_names,
     secrets_of,
 )
 from runner.compare import is_number, json_equal, json_type, show
@@ -25,10 +28,16 @@ from runner.errors import TargetError, TargetErrorKind
 from runner.execute import Client, run_suite, run_suites
 from runner.explain import explain
 from runner.extract import Extraction, ExtractionError, extract_all, extract_value
-from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED, HostPolicy, TargetDenied
+from runner.hostpolicy import (
+    DEFAULT_ALLOWED,
+    DEFAULT_DENIED,
+    HostPolicy,
+    TargetDenied,
+    denied_hosts,
+)
 from runner.jsonpath import JsonPath, JsonPathError, format_parts
 from runner.jsonpath import parse as parse_json_path
-from runner.masking import MASK, Masker
+from runner.masking import MASK, Masker, userinfo_secrets, without_userinfo
 from runner.noise import Noise, parse_noise
 from runner.observed import ObservedResponse
 from runner.prepare import (
@@ -106,6 +115,7 @@ __all__ = [
     "auth_headers",
     "auth_query",
     "build_request",
+    "denied_hosts",
     "evaluate",
     "evaluate_all",
     "explain",
@@ -118,6 +128,7 @@ __all__ = [
     "json_equal",
     "json_type",
     "not_json_reason",
+    "origin",
     "parse_auth",
     "parse_json_path",
     "parse_noise",
@@ -126,8 +137,12 @@ __all__ = [
     "render_assertions",
     "run_suite",
     "run_suites",
+    "same_origin",
+    "secret_names",
     "secrets_of",
     "show",
     "status_matches",
     "suite_to_dict",
+    "userinfo_secrets",
+    "without_userinfo",
 ]
