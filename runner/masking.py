@@ -100,8 +100,9 @@ class Masker:
 
     @cached_property
     def _variants(self) -> tuple[str, ...]:
-        # Computed once: text() runs on every header and body a step records.
-        return tuple(self._each_variant())
+        # Computed once: text() runs on every header and body a step records. Longest
+        # first, so that a form containing another (of any secret) is masked whole.
+        return tuple(sorted(self._each_variant(), key=len, reverse=True))
 
     def _each_variant(self) -> Iterable[str]:
         seen: set[str] = set()
@@ -117,9 +118,9 @@ class Masker:
 
 def _forms(secret: str) -> Iterable[str]:
     """The spellings a secret takes on its way through a target and back: as is,
-    percent-encoded (either case), escaped in JSON, and base64 (either alphabet, the
-    padding left out so that a longer encoded text containing it still matches only
-    when aligned: the forms are searched as they are)."""
+    percent-encoded (either case of the hex digits), escaped in JSON, and base64 (either
+    alphabet, without the padding, so that it is also found at the start of the encoding
+    of a longer text that begins with the secret)."""
     yield secret
     for encoded in (quote(secret, safe=""), quote_plus(secret)):
         yield encoded
