@@ -263,7 +263,19 @@ class TargetClient:
             drop = _CROSS_ORIGIN_DROP | {h.lower() for h in target_auth.auth_headers(self.auth)}
             headers = {k: v for k, v in headers.items() if k.lower() not in drop}
             return OutgoingRequest(method, url, headers, body)
-        return self.authorize(OutgoingRequest(method, url, headers, body))
+        hop = OutgoingRequest(method, url, headers, body)
+        # A first request sent without the credentials (another origin than the base
+        # URL's) does not get them on its way either.
+        return self.authorize(hop) if self._carries_auth(first) else hop
+
+    def _carries_auth(self, request: OutgoingRequest) -> bool:
+        if self.auth is None:
+            return False
+        headers = target_auth.auth_headers(self.auth)
+        if any(request.header(name) == value for name, value in headers.items()):
+            return True
+        pairs = _query_pairs(request.url)
+        return any((k, v) in pairs for k, v in target_auth.auth_query(self.auth).items())
 
     def _classify(self, exc: httpx.HTTPError, url: str) -> TargetError:
         host = _host(url)

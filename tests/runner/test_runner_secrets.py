@@ -152,13 +152,17 @@ def test_a_client_without_an_auth_origin_still_keeps_them_from_other_origins(
     echo: EchoTarget, other: EchoTarget
 ) -> None:
     """run_suite applies the rule itself: a client made without ``auth_origin`` (a test,
-    a script) does not hand the credentials to a whole URL elsewhere either."""
-    auth, secrets = AUTHS["bearer"]
-    other.clear()
-    suite = make_suite({"name": "a", "request": {"path": "{{elsewhere}}/echo"}})
-    with TargetClient(auth=auth) as client:
-        result = run_suite(
-            suite, base_url=echo.url, client=client, variables={"elsewhere": other.url}
-        )
-    assert result.steps[0].notes
-    assert not leaked(other.seen(), secrets)
+    a script) does not hand the credentials to a whole URL elsewhere either, nor to the
+    redirects that request leads to on its origin."""
+    for auth, secrets in AUTHS.values():
+        other.clear()
+        suite = make_suite(*following_steps(other.url))
+        with TargetClient(auth=auth) as client:
+            result = run_suite(
+                suite,
+                base_url=echo.url,
+                client=client,
+                variables={"elsewhere": other.url, "home": echo.url},
+            )
+        assert result.steps[0].notes
+        assert len(other.requests) == 5 and not leaked(other.seen(), secrets)
