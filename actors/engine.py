@@ -81,6 +81,8 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     with session_scope(ctx.engine) as session:
         job = job_states.claim(session, job_id, ctx.worker_id, lease, gate)
         waiting = job is None and gate is not None and job_states.waits_for_room(session, job_id)
+        # Read with the claim: the job's secrets, masked out of everything it writes.
+        masker = job_secrets.masker_for(session, job) if job is not None else Masker()
     if waiting:
         admission.offer_later(ctx, job_id)
         return
@@ -88,8 +90,6 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
         log.info("job.claim_skipped", job_id=job_id)
         return
     log.info("job.claimed", job_id=job_id, kind=job.type, attempt=job.attempts, lease_s=lease)
-    with session_scope(ctx.engine) as session:
-        masker = job_secrets.masker_for(session, job)
     events = EventWriter(ctx.events, job.id, job.org_id, job.app_id, masker=masker)
     if job.attempts > 1:
         events.emit("job.restarted", "RUNNING", {"attempt": job.attempts})
