@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from core.settings import Settings
-from runner import DEFAULT_DENIED, HostPolicy, TargetClient
+from runner import HostPolicy, TargetClient, denied_hosts
 from storage.events import EventStore
 
 
@@ -35,17 +35,21 @@ class WorkerContext:
     send_later: Callable[[str, str, float, float | None], None] | None = None
 
     def host_policy(self) -> HostPolicy:
-        denied = self.settings.denied_target_hosts
+        s = self.settings
         return HostPolicy(
-            allowed=tuple(self.settings.allowed_target_hosts),
-            denied=tuple(denied) if denied is not None else DEFAULT_DENIED,
+            allowed=tuple(s.allowed_target_hosts),
+            denied=denied_hosts(
+                s.denied_target_hosts, replace=s.replace_default_denied_target_hosts
+            ),
         )
 
-    def target_client(self, auth: dict[str, object] | None) -> TargetClient:
-        """A client for untrusted targets, configured from the settings."""
+    def target_client(self, auth: dict[str, object] | None, *, base_url: str) -> TargetClient:
+        """A client for untrusted targets, configured from the settings; the app's
+        credentials go only to ``base_url``'s origin."""
         s = self.settings
         return TargetClient(
             auth=auth,
+            auth_origin=base_url,
             policy=self.host_policy(),
             connect_timeout=s.target_connect_timeout_seconds,
             read_timeout=s.target_read_timeout_seconds,

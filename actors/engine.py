@@ -8,8 +8,9 @@ returns an :class:`Outcome`, and this module finishes the job exactly once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -17,11 +18,12 @@ from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
-from actors import admission
+from actors import admission, job_secrets
 from actors.context import WorkerContext
 from actors.event_writer import EventWriter
 from actors.lease import LeaseKeeper
 from core.jobs import KINDS, TERMINAL_EVENT, JobKind, JobResult, JobStatus, Verdict
+from runner import Masker
 from storage import job_states
 from storage.db import session_scope
 from storage.models import Job
@@ -48,6 +50,9 @@ class JobExecution(Generic[P]):
     events: EventWriter
     keeper: LeaseKeeper
     params: P
+    # The job's secrets (actors.job_secrets): whatever the handler stores beyond events
+    # and its outcome (reports, load reports) is masked with it.
+    masker: Masker = field(default_factory=Masker)
 
     def emit(self, type_: str, data: dict[str, Any] | None = None) -> None:
         self.events.emit(type_, "RUNNING", data)
@@ -79,6 +84,8 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     with session_scope(ctx.engine) as session:
         job = job_states.claim(session, job_id, ctx.worker_id, lease, gate)
         waiting = job is None and gate is not None and job_states.waits_for_room(session, job_id)
+        # Read with the claim: the job's secrets, masked out of everything it writes.
+        masker = job_secrets.masker_for(session, job) if job is not None else Masker()
     if waiting:
         admission.offer_later(ctx, job_id)
         return
@@ -86,7 +93,7 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
         log.info("job.claim_skipped", job_id=job_id)
         return
     log.info("job.claimed", job_id=job_id, kind=job.type, attempt=job.attempts, lease_s=lease)
-    events = EventWriter(ctx.events, job.id, job.org_id, job.app_id)
+    events = EventWriter(ctx.events, job.id, job.org_id, job.app_id, masker=masker)
     if job.attempts > 1:
         events.emit("job.restarted", "RUNNING", {"attempt": job.attempts})
     events.emit("job.started", "RUNNING", {"attempt": job.attempts, "worker": ctx.worker_id})
@@ -99,7 +106,7 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
                 log.error("job.params_invalid", job_id=job.id, error=str(exc))
                 _finish(ctx, job, events, Outcome("FAILED", error="invalid job parameters"))
                 return
-            execution = JobExecution(ctx, job, events, keeper, params)
+            execution = JobExecution(ctx, job, events, keeper, params, masker)
             try:
                 outcome = handler(execution)
             except INFRASTRUCTURE_ERRORS:
@@ -122,7 +129,12 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
 
 
 def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome) -> None:
-    result_json = outcome.result.model_dump_json() if outcome.result is not None else None
+    # What GET /jobs shows: masked like the events (a reason or error may quote a target).
+    masker = events.masker
+    result = outcome.result.model_dump(mode="json") if outcome.result is not None else None
+    result = masker.value(result)
+    result_json = json.dumps(result, ensure_ascii=False) if result is not None else None
+    error = masker.text(outcome.error) if outcome.error else outcome.error
     # Retried through a database blip: a lost finish would run the job again.
     done = job_states.finish_durably(
         ctx.engine,
@@ -130,15 +142,14 @@ def _finish(ctx: WorkerContext, job: Job, events: EventWriter, outcome: Outcome)
         ctx.worker_id,
         outcome.status,
         result_json=result_json,
-        error=outcome.error,
+        error=error,
     )
     if not done:
         log.warning("job.finish_lost", job_id=job.id)
         return
-    result = outcome.result.model_dump(mode="json") if outcome.result is not None else {}
-    data: dict[str, Any] = {"result": result}
-    if outcome.error:
-        data["error"] = outcome.error
+    data: dict[str, Any] = {"result": result or {}}
+    if error:
+        data["error"] = error
     events.emit(TERMINAL_EVENT[JobStatus(outcome.status)], outcome.status, data)
     log.info("job.finished", job_id=job.id, status=outcome.status)
 

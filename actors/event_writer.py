@@ -32,6 +32,7 @@ from typing import Any
 import structlog
 
 from core.jobs import TERMINAL_EVENT_TYPES
+from runner import Masker
 from storage.events import EventStore, NewEvent
 
 log = structlog.get_logger(__name__)
@@ -71,8 +72,12 @@ class EventWriter:
         known_seq: int = 1,
         max_buffered: int = DEFAULT_MAX_BUFFERED,
         give_up_s: float = DEFAULT_GIVE_UP_S,
+        masker: Masker | None = None,
     ) -> None:
         self._store = store
+        # Every event of the job passes here: the job's secrets are masked out of all of
+        # them (whatever a handler put in), see actors.job_secrets.
+        self.masker = masker or Masker()
         self._job = (job_id, org_id, app_id)
         self._linger_s = linger_s
         self._max_buffered = max_buffered
@@ -101,10 +106,10 @@ class EventWriter:
         self._thread.start()
 
     def emit(self, type_: str, status: str, data: dict[str, Any] | None = None) -> None:
-        """Queue an event. Blocks while the buffer is full (the store is unreachable);
-        raises ``EventsUnavailable`` once the outage outlasted ``give_up_s`` (a terminal
-        event is still queued then, for ``close`` to try to store)."""
-        event = NewEvent(type=type_, status=status, data=data or {})
+        """Queue an event, masked. Blocks while the buffer is full (the store is
+        unreachable); raises ``EventsUnavailable`` once the outage outlasted ``give_up_s``
+        (a terminal event is still queued then, for ``close`` to try to store)."""
+        event = NewEvent(type=type_, status=status, data=self.masker.value(data or {}))
         with self._cond:
             if type_ not in TERMINAL_EVENT_TYPES:
                 self._wait_for_room()

@@ -92,7 +92,14 @@ class Settings(BaseSettings):
         default=["*"], description="Host globs, IPs or CIDRs jobs may send requests to."
     )
     denied_target_hosts: list[str] | None = Field(
-        default=None, description="Denied hosts; default: cloud metadata addresses."
+        default=None,
+        description="Denied hosts, added to the defaults (cloud metadata and link-local "
+        "ranges, runner.hostpolicy.DEFAULT_DENIED).",
+    )
+    replace_default_denied_target_hosts: bool = Field(
+        default=False,
+        description="denied_target_hosts replaces the default denied hosts instead of "
+        "adding to them (an explicit choice: the defaults guard cloud credentials).",
     )
     target_connect_timeout_seconds: float = Field(default=5, gt=0)
     target_read_timeout_seconds: float = Field(default=30, gt=0)

@@ -34,6 +34,7 @@ from runner import (
     parse_noise,
     placeholders,
     render_assertions,
+    same_origin,
     status_matches,
 )
 
@@ -86,7 +87,7 @@ class CompiledStep:
         if not templated_assertions and not is_templated(request):
             # Nothing to render (not even a {{$uuid}}): build the request once, not on
             # every replay. This is most of what separates us from a bare Locust user.
-            built = authorize(build_request(step.request, {}, base_url), auth)
+            built = authorize(build_request(step.request, {}, base_url), auth, base_url)
             fixed = PreparedStep(built, step.assertions)
         status_only = (
             bool(step.assertions)
@@ -155,7 +156,8 @@ class Replay:
             )
         try:
             built = build_request(step.step.request, self.scope, self.suite.base_url)
-            return PreparedStep(authorize(built, self.suite.auth), self._assertions(step))
+            authorized = authorize(built, self.suite.auth, self.suite.base_url)
+            return PreparedStep(authorized, self._assertions(step))
         except TemplateError as exc:
             self.missed(step, index)
             raise StepSkipped(f"template error: {exc}") from None
@@ -209,10 +211,11 @@ class Replay:
         return render_assertions(step.step.assertions, self.scope)
 
 
-def authorize(request: OutgoingRequest, auth: AnyAuth | None) -> OutgoingRequest:
+def authorize(request: OutgoingRequest, auth: AnyAuth | None, base_url: str) -> OutgoingRequest:
     """``request`` with the app's auth, as the runner's client applies it: a header or
-    query parameter the step set itself wins, so a suite can test a wrong credential."""
-    if auth is None:
+    query parameter the step set itself wins, so a suite can test a wrong credential.
+    Only for ``base_url``'s origin: a whole URL elsewhere goes without the credentials."""
+    if auth is None or not same_origin(request.url, base_url):
         return request
     request = request.with_headers(auth_headers(auth))
     query = auth_query(auth)

@@ -17,7 +17,10 @@ from runner.auth import (
     TargetAuth,
     auth_headers,
     auth_query,
+    origin,
     parse_auth,
+    same_origin,
+    secret_names,
     secrets_of,
 )
 from runner.bounded_regex import RegexRefused, RegexTimeout
@@ -28,10 +31,16 @@ from runner.errors import TargetError, TargetErrorKind
 from runner.execute import Client, run_suite, run_suites
 from runner.explain import explain
 from runner.extract import Extraction, ExtractionError, extract_all, extract_value
-from runner.hostpolicy import DEFAULT_ALLOWED, DEFAULT_DENIED, HostPolicy, TargetDenied
+from runner.hostpolicy import (
+    DEFAULT_ALLOWED,
+    DEFAULT_DENIED,
+    HostPolicy,
+    TargetDenied,
+    denied_hosts,
+)
 from runner.jsonpath import JsonPath, JsonPathError, format_parts
 from runner.jsonpath import parse as parse_json_path
-from runner.masking import MASK, Masker
+from runner.masking import MASK, Masker, userinfo_secrets, without_userinfo
 from runner.noise import Noise, parse_noise
 from runner.observed import ObservedResponse
 from runner.prepare import (
@@ -117,6 +126,7 @@ __all__ = [
     "auth_query",
     "build_request",
     "check_regex",
+    "denied_hosts",
     "evaluate",
     "evaluate_all",
     "explain",
@@ -129,6 +139,7 @@ __all__ = [
     "json_equal",
     "json_type",
     "not_json_reason",
+    "origin",
     "parse_auth",
     "parse_json_path",
     "parse_noise",
@@ -138,11 +149,15 @@ __all__ = [
     "render_assertions",
     "run_suite",
     "run_suites",
+    "same_origin",
     "schema_refusal",
     "schema_validator",
+    "secret_names",
     "secrets_of",
     "show",
     "status_matches",
     "suite_to_dict",
     "unusable_schema_reason",
+    "userinfo_secrets",
+    "without_userinfo",
 ]

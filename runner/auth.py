@@ -2,7 +2,9 @@
 
 Four kinds, as in the API: bearer token, basic, a fixed header, a query parameter.
 The secrets they hold are listed by :func:`secrets_of` so that recorded requests,
-responses and error messages can be masked.
+responses and error messages can be masked. They go only to the origin (scheme, host,
+port) of the job's base URL (:func:`same_origin`): a step whose URL is a whole URL
+elsewhere, e.g. a link the target returned, is sent without them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -93,3 +96,24 @@ def secret_names(auth: AnyAuth | None) -> tuple[frozenset[str], frozenset[str]]:
     if isinstance(auth, QueryAuth):
         return frozenset(), frozenset({auth.name.lower()})
     return frozenset(), frozenset()
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute URL, the port made explicit; None when
+    ``url`` has no host or cannot be parsed."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if not host:
+        return None
+    default = {"http": 80, "https": 443}.get(scheme, 0)
+    return scheme, host.rstrip("."), port or default
+
+
+def same_origin(url: str, base_url: str) -> bool:
+    """Whether ``url`` goes to the origin of ``base_url`` (where credentials may go)."""
+    here = origin(url)
+    return here is not None and here == origin(base_url)

@@ -16,12 +16,14 @@ from typing import Any, Protocol
 import structlog
 
 from runner.assertions import evaluate_all
+from runner.auth import same_origin
 from runner.errors import TargetError
 from runner.extract import extract_all
 from runner.masking import Masker
 from runner.observed import ObservedResponse
 from runner.prepare import OutgoingRequest, build_request, render_assertions
 from runner.results import (
+    AssertionResult,
     RecordedRequest,
     RecordedResponse,
     StepResult,
@@ -41,6 +43,7 @@ class Client(Protocol):
     """What the runner needs from an HTTP client (:class:`~runner.target.TargetClient`)."""
 
     masker: Masker
+    auth: Any
 
     def authorize(self, request: OutgoingRequest) -> OutgoingRequest: ...
 
@@ -61,6 +64,7 @@ def run_suite(
     variables: Mapping[str, Any] | None = None,
     should_stop: Callable[[], bool] = _never,
     on_step: Callable[[StepResult], None] | None = None,
+    masker: Masker | None = None,
 ) -> SuiteResult:
     """Run every step of ``suite`` against ``base_url`` and return what happened.
 
@@ -68,8 +72,13 @@ def run_suite(
     later wins. ``on_step`` is called after each step. If ``should_stop`` answers True
     before a step, the remaining steps are not run and the result is marked ``stopped``.
     Never raises for anything the target does; exceptions of the callbacks propagate.
+
+    Every string of a step's record is masked (the client's secrets, plus ``masker``'s:
+    the job's), since a target may echo a credential into any value a step records. The
+    app's credentials go only to ``base_url``'s origin.
     """
     started_at, t0 = time.time(), time.perf_counter()
+    masker = client.masker.plus(masker) if masker is not None else client.masker
     scope: dict[str, Any] = {**suite.variables, **(variables or {})}
     unextracted: dict[str, int] = {}
     steps: list[StepResult] = []
@@ -78,7 +87,7 @@ def run_suite(
         if should_stop():
             stopped = True
             break
-        result = _run_step(index, step, suite, scope, unextracted, base_url, client)
+        result = _run_step(index, step, suite, scope, unextracted, base_url, client, masker)
         steps.append(result)
         if on_step is not None:
             on_step(result)
@@ -104,6 +113,7 @@ def run_suites(
     should_stop: Callable[[], bool] = _never,
     on_step: Callable[[int, StepResult], None] | None = None,
     on_suite: Callable[[int, SuiteResult], None] | None = None,
+    masker: Masker | None = None,
 ) -> list[SuiteResult]:
     """Run ``suites`` on at most ``concurrency`` threads; results in input order.
 
@@ -126,6 +136,7 @@ def run_suites(
                 variables=variables,
                 should_stop=should_stop,
                 on_step=step_hook,
+                masker=masker,
             )
         finally:
             client.close()
@@ -147,6 +158,7 @@ def _run_step(
     unextracted: dict[str, int],
     base_url: str,
     client: Client,
+    masker: Masker,
 ) -> StepResult:
     started_at, t0 = time.time(), time.perf_counter()
     record: dict[str, Any] = {"index": index, "name": step.name, "started_at": started_at}
@@ -158,7 +170,8 @@ def _run_step(
                 unextracted[variable] = index
         passed = not fields.get("error") and not fields.get("extraction_failures")
         passed = passed and all(a.passed for a in fields.get("assertions", ()))
-        return StepResult(**record, **fields, passed=passed, duration_ms=_ms_since(t0))
+        masked = _masked_fields(fields, masker) if masker else fields
+        return StepResult(**record, **masked, passed=passed, duration_ms=_ms_since(t0))
 
     blocker = _blocked_by(step, unextracted)
     if blocker is not None:
@@ -171,13 +184,17 @@ def _run_step(
         assertions = render_assertions(step.assertions, scope)
     except TemplateError as exc:
         return finish(error=f"template error: {exc}", error_kind="template")
-    masker = client.masker
-    outgoing = client.authorize(outgoing)
+    if client.auth is None or same_origin(outgoing.url, base_url):
+        outgoing = client.authorize(outgoing)
+    else:
+        # A whole URL elsewhere (a link the target returned, a run variable): the app's
+        # credentials are for the base URL's origin only.
+        record["notes"] = [_withheld(outgoing.url, base_url)]
     record["request"] = _record_request(outgoing, masker)
     try:
         observed = client.send(outgoing, authorized=True)
     except TargetError as exc:
-        return finish(error=masker.text(exc.message), error_kind=exc.kind)
+        return finish(error=exc.message, error_kind=exc.kind)
     except Exception as exc:  # a bug must fail the step, not the worker
         log.exception("runner.step_crashed", step=index, suite=suite.name)
         return finish(error=f"internal error: {type(exc).__name__}", error_kind="internal")
@@ -191,6 +208,44 @@ def _run_step(
         assertions=verdicts,
         extracted=list(extraction.values),
         extraction_failures=extraction.failures,
+    )
+
+
+def _withheld(url: str, base_url: str) -> str:
+    return (
+        f"sent without the app's credentials: {_origin_text(url)} is not the origin of "
+        f"the base URL ({_origin_text(base_url)})"
+    )
+
+
+def _origin_text(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2]
+    return f"{scheme}://{host}"
+
+
+def _masked_fields(fields: dict[str, Any], masker: Masker) -> dict[str, Any]:
+    """The parts of a step record not masked where they were made: what assertions saw
+    and said, why extraction or the step failed (a target echoing a credential puts it
+    in any of them)."""
+    out = dict(fields)
+    if out.get("error"):
+        out["error"] = masker.text(out["error"])
+    if out.get("extraction_failures"):
+        out["extraction_failures"] = masker.value(out["extraction_failures"])
+    if out.get("assertions"):
+        out["assertions"] = [_masked_assertion(a, masker) for a in out["assertions"]]
+    return out
+
+
+def _masked_assertion(result: AssertionResult, masker: Masker) -> AssertionResult:
+    return result.model_copy(
+        update={
+            "target": masker.text(result.target) if result.target else result.target,
+            "expected": masker.value(result.expected),
+            "actual": masker.value(result.actual),
+            "reason": masker.text(result.reason) if result.reason else result.reason,
+        }
     )
 
 

@@ -72,6 +72,11 @@ class StepResult(BaseModel):
     error: str | None = Field(
         default=None, description="Why the step could not be judged (template, transport)."
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the runner did that the step did not ask for, e.g. the app's "
+        "credentials withheld from a URL outside the base URL's origin.",
+    )
     error_kind: str | None = Field(
         default=None,
         description="missing_variable, template, internal, or the target error kind "

@@ -62,8 +62,12 @@ class TargetClient:
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         follow_redirects: bool = True,
         verify: bool = True,
+        auth_origin: str | None = None,
     ) -> None:
         self.auth = target_auth.parse_auth(auth)
+        # The base URL whose origin alone receives the credentials (None: any origin a
+        # request is sent to; a redirect to another origin always drops them).
+        self.auth_origin = auth_origin
         self.policy = policy or HostPolicy()
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
@@ -87,7 +91,10 @@ class TargetClient:
 
     def authorize(self, request: OutgoingRequest) -> OutgoingRequest:
         """``request`` with the app's auth applied. A header or query parameter the step
-        set itself wins, so a suite can test a wrong or missing credential."""
+        set itself wins, so a suite can test a wrong or missing credential. A request
+        outside ``auth_origin`` is returned as it is."""
+        if self.withholds_auth(request.url):
+            return request
         request = request.with_headers(target_auth.auth_headers(self.auth))
         query = target_auth.auth_query(self.auth)
         if not query:
@@ -96,6 +103,14 @@ class TargetClient:
         missing = [(k, v) for k, v in query.items() if k.lower() not in present]
         return OutgoingRequest(
             request.method, add_query(request.url, missing), request.headers, request.body
+        )
+
+    def withholds_auth(self, url: str) -> bool:
+        """Whether the app's credentials are kept from ``url`` (another origin)."""
+        return (
+            self.auth is not None
+            and self.auth_origin is not None
+            and not target_auth.same_origin(url, self.auth_origin)
         )
 
     def send(self, request: OutgoingRequest, *, authorized: bool = False) -> ObservedResponse:
@@ -248,7 +263,19 @@ class TargetClient:
             drop = _CROSS_ORIGIN_DROP | {h.lower() for h in target_auth.auth_headers(self.auth)}
             headers = {k: v for k, v in headers.items() if k.lower() not in drop}
             return OutgoingRequest(method, url, headers, body)
-        return self.authorize(OutgoingRequest(method, url, headers, body))
+        hop = OutgoingRequest(method, url, headers, body)
+        # A first request sent without the credentials (another origin than the base
+        # URL's) does not get them on its way either.
+        return self.authorize(hop) if self._carries_auth(first) else hop
+
+    def _carries_auth(self, request: OutgoingRequest) -> bool:
+        if self.auth is None:
+            return False
+        headers = target_auth.auth_headers(self.auth)
+        if any(request.header(name) == value for name, value in headers.items()):
+            return True
+        pairs = _query_pairs(request.url)
+        return any((k, v) in pairs for k, v in target_auth.auth_query(self.auth).items())
 
     def _classify(self, exc: httpx.HTTPError, url: str) -> TargetError:
         host = _host(url)

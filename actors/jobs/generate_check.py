@@ -31,14 +31,17 @@ def with_prefix(suite: Suite, prefix: str) -> Suite:
     return copy
 
 
-def target_client(ctx: WorkerContext, auth: dict[str, Any] | None, timeout: float | None) -> Any:
-    """A client for the target with the app's auth; ``timeout`` bounds each whole
-    request (connect, answer and body) when given."""
+def target_client(
+    ctx: WorkerContext, auth: dict[str, Any] | None, timeout: float | None, base_url: str
+) -> Any:
+    """A client for the target with the app's auth (for ``base_url``'s origin only);
+    ``timeout`` bounds each whole request (connect, answer and body) when given."""
     if timeout is None:
-        return ctx.target_client(auth)
+        return ctx.target_client(auth, base_url=base_url)
     s = ctx.settings
     return TargetClient(
         auth=auth,
+        auth_origin=base_url,
         policy=ctx.host_policy(),
         connect_timeout=min(s.target_connect_timeout_seconds, timeout),
         read_timeout=timeout,
@@ -75,7 +78,7 @@ class CandidateChecker:
         return operation in self._valid_kept
 
     def _client(self) -> Any:
-        return target_client(self.ctx, self.auth, self.timeout)
+        return target_client(self.ctx, self.auth, self.timeout, self.base_url)
 
     def _run(self, suites: list[Suite]) -> list[SuiteResult]:
         return run_suites(

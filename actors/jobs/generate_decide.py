@@ -42,7 +42,7 @@ def decide(
     loaded = load_document(document)
     placed = decide_auth(loaded.document, Resolver(loaded.document), auth)
     operations = [o.operation for o in result.operations if o.status == "generated"]
-    with target_client(execution.ctx, placed.auth, params.timeout) as client:
+    with target_client(execution.ctx, placed.auth, params.timeout, params.base_url) as client:
         base = decide_base_path(
             params.base_url, result.server_path, params.base_path, operations, client.send
         )

@@ -11,6 +11,7 @@ poll (0.25 s); the driver then writes its report from the stats so far.
 
 from __future__ import annotations
 
+import json
 import time
 
 from actors.engine import JobExecution, Outcome
@@ -20,7 +21,7 @@ from core.settings import Settings
 from loadgen.config import LoadConfig, Rendezvous, cores
 from loadgen.process import LoadDriver, LoadDriverError
 from loadgen.protocol import ErrorLine, LoadReport, ReportLine, StatsLine
-from runner import DEFAULT_DENIED
+from runner import denied_hosts
 from storage import job_states
 from storage import load_tests as load_rows
 from storage.db import retrying, session_scope
@@ -31,13 +32,27 @@ POLL_S = 0.25
 IDLE_TIMEOUT_S = 30.0
 
 
-def _record(execution: JobExecution[LoadTestParams], status: str, **fields: str | None) -> None:
+def _record(
+    execution: JobExecution[LoadTestParams],
+    status: str,
+    *,
+    error: str | None = None,
+    report_json: str | None = None,
+) -> None:
+    # The load report and error are shown to read keys: masked like the job's events.
+    masker = execution.masker
+    if masker and report_json is not None:
+        report_json = json.dumps(masker.value(json.loads(report_json)), ensure_ascii=False)
+    if masker and error:
+        error = masker.text(error)
     # Idempotent, so retried through a database blip: a lost report would run the whole
     # load test again once the job's lease expired.
     load_test_id = execution.params.load_test_id
     retrying(
         execution.ctx.engine,
-        lambda session, _attempt: load_rows.record(session, load_test_id, status, **fields),
+        lambda session, _attempt: load_rows.record(
+            session, load_test_id, status, report_json=report_json, error=error
+        ),
         budget_s=job_states.FINISH_RETRY_BUDGET_S,
         what=f"record load test {load_test_id}",
     )
@@ -51,7 +66,6 @@ def _config(execution: JobExecution[LoadTestParams]) -> LoadConfig | str:
         return "the app was deleted"
     if not inputs.suites:
         return "nothing to replay: no test suites found"
-    denied = settings.denied_target_hosts
     return LoadConfig(
         base_url=params.base_url,
         suites=[loaded.suite for loaded in inputs.suites],
@@ -66,7 +80,12 @@ def _config(execution: JobExecution[LoadTestParams]) -> LoadConfig | str:
         auth=inputs.auth,
         variables=params.variables,
         allowed_hosts=list(settings.allowed_target_hosts),
-        denied_hosts=list(denied) if denied is not None else list(DEFAULT_DENIED),
+        denied_hosts=list(
+            denied_hosts(
+                settings.denied_target_hosts,
+                replace=settings.replace_default_denied_target_hosts,
+            )
+        ),
         workers=_workers(params, settings),
         remote=_rendezvous(params, settings),
         workers_timeout_s=settings.load_workers_timeout_seconds,

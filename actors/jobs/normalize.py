@@ -78,7 +78,7 @@ def normalize_job(execution: JobExecution[NormalizeParams]) -> Outcome:
         if execution.should_stop():
             stopped = True
             break
-        with execution.ctx.target_client(auth) as client:
+        with execution.ctx.target_client(auth, base_url=run.base_url) as client:
             outcome = _normalize_report(execution, report, client, options)
         for change in outcome.changes:
             execution.emit("normalize.change", change.model_dump(mode="json"))

@@ -27,7 +27,7 @@ from core.jobs import (
     ValidationOutcome,
     ValidationSummary,
 )
-from runner import AssertionResult, StepResult, SuiteResult, explain, run_suite
+from runner import AssertionResult, StepResult, SuiteResult, explain, run_suite, without_userinfo
 from storage import job_states
 from storage import runs as run_rows
 from storage.db import session_scope
@@ -147,6 +147,8 @@ def execute_suites(
     """Run ``suites``; returns the finished test run and each suite's result in order."""
     job, ctx = execution.job, execution.ctx
     variables = execution.params.variables
+    # What the run shows (run detail, reports, events): never the URL's user info.
+    shown_url = without_userinfo(base_url)
     with session_scope(ctx.engine) as session:
         run_rows.discard_runs_of_job(session, job.id)
         run = run_rows.add_run(
@@ -155,14 +157,14 @@ def execute_suites(
                 org_id=job.org_id,
                 app_id=job.app_id or "",
                 job_id=job.id,
-                base_url=base_url,
+                base_url=shown_url,
                 total_suites=len(suites),
             ),
         )
         session.commit()
         run_id = run.id
     execution.emit(
-        "run.started", {"test_run_id": run_id, "suites": len(suites), "base_url": base_url}
+        "run.started", {"test_run_id": run_id, "suites": len(suites), "base_url": shown_url}
     )
     recorder = _RunRecorder(execution, run_id, len(suites))
 
@@ -171,12 +173,13 @@ def execute_suites(
             "suite.started",
             {"suite_index": index, "suite_id": loaded.id, "suite": loaded.suite.name},
         )
-        with ctx.target_client(auth) as client:
+        with ctx.target_client(auth, base_url=base_url) as client:
             result = run_suite(
                 loaded.suite,
                 base_url=base_url,
                 client=client,
                 variables=variables,
+                masker=execution.masker,
                 should_stop=execution.should_stop,
                 on_step=lambda step: execution.emit(
                     "step.completed", _step_event(index, loaded, step)

@@ -21,6 +21,7 @@ from orchestrator.schemas.generation import (
 )
 from orchestrator.services import apps as app_service
 from orchestrator.services.job_submit import check_target, submit
+from orchestrator.services.jobs import shown_params
 from orchestrator.services.openapi_input import parse_document
 from storage import generations as generation_rows
 from storage.generation_models import GenerationDocument, GenerationRecord
@@ -99,7 +100,7 @@ def get_history(session: Session, org_id: str, app_id: str, job_id: str) -> Gene
 
 def entry(job: Job, record: GenerationRecord | None) -> GenerationHistoryEntry:
     """The summary of a GENERATE job; bare counts until its worker has started it."""
-    params = json.loads(job.params_json)
+    params = shown_params(json.loads(job.params_json))
     kept = json.loads(record.suites_json) if record else []
     return GenerationHistoryEntry(
         job_id=job.id,

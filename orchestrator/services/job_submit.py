@@ -23,7 +23,7 @@ from core.errors import ValidationFailed
 from core.jobs import JobKind, JobParams
 from orchestrator.runtime import Runtime
 from orchestrator.services import quotas
-from runner import DEFAULT_DENIED, HostPolicy, TargetError
+from runner import HostPolicy, TargetError, denied_hosts
 from storage import jobs as job_rows
 from storage.events import NewEvent
 from storage.models import Job
@@ -34,10 +34,11 @@ log = structlog.get_logger(__name__)
 def check_target(runtime: Runtime, base_url: str, field: str = "base_url") -> None:
     """Refuse at once a base URL the host policy would refuse at run time."""
     settings = runtime.settings
-    denied = settings.denied_target_hosts
     policy = HostPolicy(
         allowed=tuple(settings.allowed_target_hosts),
-        denied=tuple(denied) if denied is not None else DEFAULT_DENIED,
+        denied=denied_hosts(
+            settings.denied_target_hosts, replace=settings.replace_default_denied_target_hosts
+        ),
     )
     try:
         policy.check_host(urlsplit(base_url).hostname or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import structlog
 from sqlmodel import Session
@@ -11,6 +12,7 @@ from core.errors import Conflict, NotFound
 from core.jobs import TERMINAL, JobStatus
 from orchestrator.runtime import Runtime
 from orchestrator.schemas.jobs import JobPublic
+from runner import MASK, without_userinfo
 from storage import job_states
 from storage import jobs as job_rows
 from storage.events import Event, NewEvent
@@ -24,6 +26,20 @@ def _ts(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
+def shown_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A job's parameters as the API shows them (to any key that may read the job): run
+    variables by name only (their values are often tokens) and URLs without their user
+    info. The stored parameters keep the values: the worker needs them."""
+    shown = dict(params)
+    variables = shown.get("variables")
+    if isinstance(variables, dict):
+        shown["variables"] = dict.fromkeys(variables, MASK)
+    for key, value in params.items():
+        if key.endswith("url") and isinstance(value, str):
+            shown[key] = without_userinfo(value)
+    return shown
+
+
 def public(job: Job) -> JobPublic:
     return JobPublic(
         job_id=job.id,
@@ -34,7 +50,7 @@ def public(job: Job) -> JobPublic:
         started_at=_ts(job.started_at),
         finished_at=_ts(job.finished_at),
         progress=job.progress,
-        params=json.loads(job.params_json),
+        params=shown_params(json.loads(job.params_json)),
         result=json.loads(job.result_json) if job.result_json else None,
         error=job.error,
     )

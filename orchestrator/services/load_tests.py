@@ -83,7 +83,7 @@ def public(row: LoadTest) -> LoadTestPublic:
         app_id=row.app_id,
         job_id=row.job_id,
         status=row.status,
-        params=json.loads(row.params_json),
+        params=job_service.shown_params(json.loads(row.params_json)),
         error=row.error,
         created_at=int(row.created_at),
         finished_at=int(row.finished_at) if row.finished_at else None,

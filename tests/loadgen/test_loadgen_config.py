@@ -34,7 +34,7 @@ def test_a_valid_config_keeps_its_defaults() -> None:
     assert config.workers == 0 and config.remote is None and not config.distributed
     assert config.max_error_rate == 0.5
     assert config.stats_interval_s == 1.0 and config.spawn_rate is None
-    assert config.allowed_hosts == ["*"] and "169.254.169.254" in config.denied_hosts
+    assert config.allowed_hosts == ["*"] and "169.254.0.0/16" in config.denied_hosts
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,31 @@ def test_the_app_auth_is_applied_but_a_step_header_or_query_wins() -> None:
     assert query.prepare(2, c).request.url == BASE + "/x?key=mine"
     assert query.prepare(3, d).request.url.endswith("?key=s3cret")
     basic = parse_auth({"type": "basic", "username": "u", "password": "p"})
-    assert authorize(replay_of(suite).prepare(0, a).request, basic).header("authorization")
+    assert authorize(replay_of(suite).prepare(0, a).request, basic, BASE).header("authorization")
+
+
+def test_the_app_auth_goes_only_to_the_base_urls_origin() -> None:
+    elsewhere = "http://127.0.0.1:10"  # another port: another origin
+    suite = {
+        "name": "s",
+        "variables": {"next": elsewhere + "/steal", "same": BASE + "/same"},
+        "steps": [
+            {"name": "a", "request": {"path": "{{next}}"}},
+            {"name": "b", "request": {"path": "{{same}}"}},
+        ],
+    }
+    for auth in (
+        {"type": "bearer", "token": "t0k3n-abc"},
+        {"type": "basic", "username": "u", "password": "p4ss-word"},
+        {"type": "header", "name": "X-Key", "value": "h3ader-secret"},
+        {"type": "query", "name": "key", "value": "qu3ry-secret"},
+    ):
+        replay = replay_of(suite, auth=auth)
+        a, b = replay.suite.steps
+        foreign = replay.prepare(0, a).request
+        assert foreign.url == elsewhere + "/steal" and foreign.headers == {}
+        same = replay.prepare(1, b).request
+        assert same.headers or "secret" in same.url
 
 
 def test_a_request_without_placeholders_is_built_once() -> None:

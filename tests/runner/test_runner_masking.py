@@ -99,3 +99,43 @@ def test_url_encoded_secrets_are_masked_in_text() -> None:
 
 def test_very_short_secrets_are_not_searched_for_in_text() -> None:
     assert Masker(secrets=("ab",)).text("tab") == "tab"
+
+
+def test_every_spelling_of_a_secret_is_masked() -> None:
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    secret = "a b/c+d=e"
+    masker = Masker((secret,))
+    for form in (
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="").lower(),
+        quote_plus(secret),
+        base64.b64encode(secret.encode()).decode(),
+        base64.urlsafe_b64encode(secret.encode()).decode(),
+    ):
+        assert masker.text(f"<{form}>").count(MASK) == 1, form
+        assert secret not in masker.text(f"<{form}>")
+
+
+def test_value_masks_every_string_of_a_json_value_keys_included() -> None:
+    masker = Masker(("s3cret-token",))
+    value = {"a": ["x s3cret-token", 1, None, {"s3cret-token": True}], "b": 2.5}
+    assert masker.value(value) == {"a": [f"x {MASK}", 1, None, {MASK: True}], "b": 2.5}
+    assert Masker().value(value) is value  # nothing to mask: the value itself
+
+
+def test_url_user_info_is_masked_and_its_secrets_listed() -> None:
+    from runner import userinfo_secrets, without_userinfo
+
+    assert without_userinfo("https://ann:pw%40x@api.example.com:8443/v1?q=1") == (
+        f"https://{MASK}@api.example.com:8443/v1?q=1"
+    )
+    assert without_userinfo("https://tok3n@h/x@y") == f"https://{MASK}@h/x@y"
+    assert without_userinfo("https://h/x@y") == "https://h/x@y"
+    assert Masker().url("http://u:p@h/p") == f"http://{MASK}@h/p"
+    found = userinfo_secrets("https://ann:pw%40x@h/")
+    assert {"pw%40x", "pw@x", "ann:pw%40x", "ann:pw@x"} <= set(found)
+    assert userinfo_secrets("https://tok3n-as-user@h/") == ("tok3n-as-user",)
+    assert userinfo_secrets("https://h/") == ()

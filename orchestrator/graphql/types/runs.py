@@ -69,6 +69,7 @@ class StepResult:
     extracted: list[str]
     extraction_failures: JSON
     error: str | None
+    notes: list[str]
     error_kind: str | None
     started_at: float
     duration_ms: float

@@ -40,7 +40,7 @@ def same_fields(graphql: dict[str, Any], rest_item: dict[str, Any]) -> None:
 APP = "id name endpoint createdAt updatedAt schema schemaSummary { specVersion title version operationCount } auth { type name username hint }"
 RUN = "id appId jobId status baseUrl totalSuites passedSuites failedSuites totalSteps passedSteps failedSteps createdAt finishedAt durationMs"
 REPORT = "id runId suiteId suiteName suiteVersion status totalSteps passedSteps failedSteps startedAt durationMs"
-STEPS = """steps { index name passed extracted extractionFailures error errorKind startedAt durationMs
+STEPS = """steps { index name passed extracted extractionFailures error notes errorKind startedAt durationMs
   request { method url headers body bodySize }
   response { status headers body bodyCut size truncated elapsedMs }
   assertions { type target op expected actual passed reason skippedAsNoise } }"""
