@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
+from core.jobs import TERMINAL
 from orchestrator.client.errors import ClientError, Exit
 from orchestrator.client.http import STREAM_READ_TIMEOUT_S, Api, RetryLater
 
-TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED"})
 # Dropped connections tolerated in a row before giving up, and the pause between tries.
 MAX_RECONNECTS = 8
 RECONNECT_PAUSE_S = 0.5
