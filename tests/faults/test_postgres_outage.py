@@ -35,11 +35,15 @@ PATHS = ["/first", "/second", "/last"]
 
 class OutageTarget:
     """Answers 200 to anything, counts requests per path, and on ``/last`` stops the
-    database, starting it again ``OUTAGE_S`` later (``restarted`` is set then)."""
+    database (``stopped``), starting it again ``OUTAGE_S`` later once the test has made its
+    request during the outage (``asked``); ``restarted`` is set then."""
 
     def __init__(self, database: StoppablePostgres) -> None:
         self.database = database
         self.seen: Counter[str] = Counter()
+        self.stopped = threading.Event()
+        # The test's request during the outage: the database stays down until it is done.
+        self.asked = threading.Event()
         self.restarted = threading.Event()
         target = self
 
@@ -48,6 +52,7 @@ class OutageTarget:
                 target.seen[self.path] += 1
                 if self.path == "/last" and target.seen[self.path] == 1:
                     target.database.stop()
+                    target.stopped.set()
                     threading.Thread(target=target._restart_later, daemon=True).start()
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
@@ -63,6 +68,7 @@ class OutageTarget:
 
     def _restart_later(self) -> None:
         time.sleep(OUTAGE_S)
+        self.asked.wait(30)
         self.database.start()
         self.restarted.set()
 
@@ -112,7 +118,10 @@ def test_a_job_finishing_through_a_database_outage_completes_once(
             response = client.post(f"/apps/{app_id}/test-suites/run", json={})
             assert response.status_code == 202, response.text
             job_id = response.json()["data"]["job_id"]
-            assert target.restarted.wait(60), "the target never saw the last request"
+            assert target.stopped.wait(60), "the target never saw the last request"
+            during = client.get("/jobs")
+            target.asked.set()
+            assert target.restarted.wait(60), "the database never came back"
             job = wait_for_job(client, job_id, timeout=60)
             events = read_events(client, job_id)
             run_path = f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
@@ -120,6 +129,10 @@ def test_a_job_finishing_through_a_database_outage_completes_once(
     finally:
         target.close()
 
+    # While the database was down, the API said so.
+    assert during.status_code == 503, during.text
+    assert during.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "Retry-After" in during.headers
     assert job["job_status"] == "COMPLETED", job
     assert job["result"]["steps"] == {"total": 3, "passed": 3, "failed": 0}
     assert dict(target.seen) == {path: 1 for path in PATHS}
