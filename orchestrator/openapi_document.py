@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from core.settings import Settings
 from orchestrator.middleware import API_PREFIX
 
 
@@ -138,9 +139,20 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         "bearer": {"type": "http", "scheme": "bearer", "description": "gnt_... API key"},
         "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     }
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        state_deployment_limits(doc, runtime.settings)
     add_links(doc)
     app.openapi_schema = doc
     return doc
+
+
+def state_deployment_limits(doc: dict[str, Any], settings: Settings) -> None:
+    """The bounds a deployment sets on a load test (checked in services.load_tests), as
+    the document's maxima, so that the document refuses what the service refuses."""
+    properties = doc["components"]["schemas"]["LoadTestCreate"]["properties"]
+    properties["virtual_users"]["maximum"] = settings.max_virtual_users
+    properties["duration_secs"]["maximum"] = settings.max_load_duration_seconds
 
 
 def add_links(doc: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ response declares — so a client (or Schemathesis's stateful phase) can follow 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,39 @@ def test_every_link_fills_parameters_its_target_takes_from_fields_the_source_has
             for part in pointer:
                 schema = resolve(document, schema)["properties"][part]
             assert schema, (name, expression)
+
+
+def body_schema(doc: dict[str, Any], path: str, method: str = "post") -> dict[str, Any]:
+    content = doc["paths"][path][method]["requestBody"]["content"]["application/json"]
+    return resolve(doc, content["schema"])
+
+
+def test_the_document_states_the_bounds_the_deployment_sets(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path, max_virtual_users=25, max_load_duration_seconds=90)
+    document = create_app(settings).openapi()
+    load = body_schema(document, "/client/v1/apps/{appId}/load-tests")["properties"]
+    assert load["virtual_users"]["maximum"] == 25
+    assert load["duration_secs"]["maximum"] == 90
+
+
+def test_the_document_states_the_constraints_the_validators_check(
+    document: dict[str, Any],
+) -> None:
+    create = body_schema(document, "/client/v1/apps")["properties"]
+    assert re.search(create["name"]["pattern"], "Payments API")
+    assert not re.search(create["name"]["pattern"], " \t ")
+    url = re.compile(create["endpoint"]["pattern"])
+    for accepted in ("http://127.0.0.1:8080", "HTTPS://api.example.com/v1?x=1"):
+        assert url.search(accepted), accepted
+    for refused in ("ftp://example.com", "/relative", "http://user:pw@example.com", "http://"):
+        assert not url.search(refused), refused
+    # An update may leave a field out, not null it, and must change something.
+    update = body_schema(document, "/client/v1/apps/{appId}", "put")
+    assert update["minProperties"] == 1
+    assert update["properties"]["endpoint"]["type"] == "string"
+    key = body_schema(document, "/client/v1/api-keys")["properties"]
+    assert "runs:write" in key["scopes"]["items"]["enum"]
+    suite = document["components"]["schemas"]["Request"]["properties"]["path"]
+    assert re.search(suite["pattern"], "/pets") and not re.search(suite["pattern"], "pets")
