@@ -42,6 +42,9 @@ _JOB = {"jobId": "$response.body#/data/job_id"}
 _WEBHOOK = {"webhookId": "$response.body#/data/id"}
 _KEY = {"keyId": "$response.body#/data/id"}
 
+# The source request's own app: an answer that does not repeat it.
+_SAME_APP = {"appId": "$request.path.appId"}
+
 _CREATE_APP = ("post", API_PREFIX + "/apps", "201")
 _CREATE_SUITE = ("post", _app("/test-suites"), "201")
 _CREATE_WEBHOOK = ("post", API_PREFIX + "/webhooks", "201")
@@ -109,6 +112,46 @@ LINKS: tuple[Link, ...] = (
             ("ListDeliveries", "get", "/deliveries"),
             ("PingWebhook", "post", "/ping"),
         )
+    ),
+    # The suite's current version.
+    *(
+        Link(
+            _CREATE_SUITE,
+            name,
+            (verb, _app("/test-suites/{suiteId}/versions/{version}" + path)),
+            {**_SUITE, "version": "$response.body#/data/version"},
+        )
+        for name, verb, path in (("GetVersion", "get", ""), ("Rollback", "post", "/rollback"))
+    ),
+    # A load test, from its start (the app is the request's).
+    *(
+        Link(
+            ("post", _app("/load-tests"), "202"),
+            name,
+            (verb, _app("/load-tests/{runId}" + path)),
+            {**_SAME_APP, "runId": "$response.body#/data/load_test_id"},
+        )
+        for name, verb, path in (
+            ("GetLoadTest", "get", ""),
+            ("StopLoadTest", "post", "/stop"),
+            ("LoadTestEvents", "get", "/events"),
+        )
+    ),
+    Link(
+        ("post", _app("/test-suites/generate"), "202"),
+        "GenerationResult",
+        ("get", _app("/generation-history/{jobId}")),
+        {**_SAME_APP, **_JOB},
+    ),
+    # A ping's delivery (the webhook is the request's).
+    *(
+        Link(
+            ("post", API_PREFIX + "/webhooks/{webhookId}/ping", "202"),
+            name,
+            (verb, API_PREFIX + "/webhooks/{webhookId}/deliveries/{deliveryId}" + path),
+            {"webhookId": "$request.path.webhookId", "deliveryId": "$response.body#/data/id"},
+        )
+        for name, verb, path in (("GetDelivery", "get", ""), ("Redeliver", "post", "/redeliver"))
     ),
     Link(_CREATE_KEY, "RotateKey", ("post", API_PREFIX + "/api-keys/{keyId}/rotate"), _KEY),
     Link(_CREATE_KEY, "RevokeKey", ("delete", API_PREFIX + "/api-keys/{keyId}"), _KEY),
