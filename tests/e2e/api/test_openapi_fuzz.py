@@ -105,14 +105,29 @@ def test_a_suite_with_a_null_operand_and_a_big_integer_reads_back(api: Api) -> N
         assert step["request"]["body"] == {"big": 2**70}
 
 
-# Deeper scenarios than the default (6 steps): app -> suite -> run -> job -> events.
+# Deeper stateful scenarios than the default 6 steps (app -> suite -> run -> job ->
+# events); the event streams read without following: with no workers here a queued job
+# never ends, and following it would hold the request until the client's timeout
+# (tests/e2e/jobs/test_events.py covers following).
 SCHEMATHESIS_CONFIG = """
 [phases.stateful]
 max-steps = 20
+
+[[operations]]
+include-path-regex = "/events$"
+parameters = { "query.follow" = "false" }
 """
+# Warnings still printed, both about operations whose every generated request of a
+# phase got a 4xx: "missing_test_data" (404s: the fuzzing phase's random ids, and test
+# runs, which exist only once a worker runs a job: none here) and "validation_mismatch"
+# (400s for rules the document cannot state: a label or suite id that must exist,
+# "test_suite_ids or labels, not both", an event pattern that must match a known type,
+# the GraphQL query language). Any other warning fails the test.
+KNOWN_WARNINGS = frozenset({"missing_test_data", "validation_mismatch"})
 LINKS_COVERED = re.compile(r"API Links:\s+(\d+) covered / (\d+) selected")
-# A share of the links the stateful phase must follow (it follows about 40 of 102 with
-# the fixed seed): a document whose requests stop succeeding drops it to a handful.
+# A share of the links the stateful phase must follow (it follows about 40 of 107 with
+# the fixed seed; none before the document stated its constraints): a document whose
+# requests stop succeeding drops it to a handful.
 MIN_LINKS_COVERED = 25
 
 
@@ -169,10 +184,16 @@ def test_fuzzer_finds_no_contract_violation(fuzz_api: Api, tmp_path: Path) -> No
         timeout=1100,
         cwd=tmp_path,
     )
+    if os.environ.get("GAUNTLET_TEST_FUZZ_OUTPUT"):
+        Path(os.environ["GAUNTLET_TEST_FUZZ_OUTPUT"]).write_text(result.stdout)
     start = max(0, result.stdout.find("FAILURES"))
     assert result.returncode == 0, result.stdout[start : start + 8000] + result.stderr[-2000:]
     summary = json.loads(report.read_text())
-    warnings = {kind: found for kind, found in summary["warnings"].items() if found}
+    warnings = {
+        kind: found
+        for kind, found in summary["warnings"].items()
+        if found and kind not in KNOWN_WARNINGS
+    }
     assert not warnings, (warnings, result.stdout[-3000:])
     assert not summary["errors"], result.stdout[-3000:]
     # The stateful phase reaches deep: it follows the document's links (create an app,
