@@ -3,6 +3,7 @@ one place where every error becomes ``{"error": …, "meta": …}``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -95,9 +96,13 @@ def _dump(value: Any) -> Any:
 def json_response(
     body: dict[str, Any], status: int, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
+    try:
+        content = orjson.dumps(body)
+    except TypeError:
+        # orjson holds integers to 64 bits; JSON does not, and a suite's body or variables
+        # may carry a larger one that the answer echoes. The standard library writes it.
+        content = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    return Response(content, status_code=status, media_type="application/json", headers=headers)
 
 
 def ok(data: Any, status: int = 200) -> Response:

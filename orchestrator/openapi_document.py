@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from core.settings import Settings
 from orchestrator.middleware import API_PREFIX
 
 
@@ -40,6 +41,9 @@ _SUITE = {"appId": "$response.body#/data/app_id", "suiteId": "$response.body#/da
 _JOB = {"jobId": "$response.body#/data/job_id"}
 _WEBHOOK = {"webhookId": "$response.body#/data/id"}
 _KEY = {"keyId": "$response.body#/data/id"}
+
+# The source request's own app: an answer that does not repeat it.
+_SAME_APP = {"appId": "$request.path.appId"}
 
 _CREATE_APP = ("post", API_PREFIX + "/apps", "201")
 _CREATE_SUITE = ("post", _app("/test-suites"), "201")
@@ -109,6 +113,46 @@ LINKS: tuple[Link, ...] = (
             ("PingWebhook", "post", "/ping"),
         )
     ),
+    # The suite's current version.
+    *(
+        Link(
+            _CREATE_SUITE,
+            name,
+            (verb, _app("/test-suites/{suiteId}/versions/{version}" + path)),
+            {**_SUITE, "version": "$response.body#/data/version"},
+        )
+        for name, verb, path in (("GetVersion", "get", ""), ("Rollback", "post", "/rollback"))
+    ),
+    # A load test, from its start (the app is the request's).
+    *(
+        Link(
+            ("post", _app("/load-tests"), "202"),
+            name,
+            (verb, _app("/load-tests/{runId}" + path)),
+            {**_SAME_APP, "runId": "$response.body#/data/load_test_id"},
+        )
+        for name, verb, path in (
+            ("GetLoadTest", "get", ""),
+            ("StopLoadTest", "post", "/stop"),
+            ("LoadTestEvents", "get", "/events"),
+        )
+    ),
+    Link(
+        ("post", _app("/test-suites/generate"), "202"),
+        "GenerationResult",
+        ("get", _app("/generation-history/{jobId}")),
+        {**_SAME_APP, **_JOB},
+    ),
+    # A ping's delivery (the webhook is the request's).
+    *(
+        Link(
+            ("post", API_PREFIX + "/webhooks/{webhookId}/ping", "202"),
+            name,
+            (verb, API_PREFIX + "/webhooks/{webhookId}/deliveries/{deliveryId}" + path),
+            {"webhookId": "$request.path.webhookId", "deliveryId": "$response.body#/data/id"},
+        )
+        for name, verb, path in (("GetDelivery", "get", ""), ("Redeliver", "post", "/redeliver"))
+    ),
     Link(_CREATE_KEY, "RotateKey", ("post", API_PREFIX + "/api-keys/{keyId}/rotate"), _KEY),
     Link(_CREATE_KEY, "RevokeKey", ("delete", API_PREFIX + "/api-keys/{keyId}"), _KEY),
 )
@@ -138,9 +182,20 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         "bearer": {"type": "http", "scheme": "bearer", "description": "gnt_... API key"},
         "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
     }
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        state_deployment_limits(doc, runtime.settings)
     add_links(doc)
     app.openapi_schema = doc
     return doc
+
+
+def state_deployment_limits(doc: dict[str, Any], settings: Settings) -> None:
+    """The bounds a deployment sets on a load test (checked in services.load_tests), as
+    the document's maxima, so that the document refuses what the service refuses."""
+    properties = doc["components"]["schemas"]["LoadTestCreate"]["properties"]
+    properties["virtual_users"]["maximum"] = settings.max_virtual_users
+    properties["duration_secs"]["maximum"] = settings.max_load_duration_seconds
 
 
 def add_links(doc: dict[str, Any]) -> None:

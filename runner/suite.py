@@ -190,7 +190,8 @@ QueryValue = str | int | float | bool | None | list[str | int | float | bool]
 
 class Request(_Strict):
     method: HttpMethod = "GET"
-    path: str = Field(min_length=1, max_length=8192)
+    # The pattern states what _relative checks, for the OpenAPI document's readers.
+    path: str = Field(min_length=1, max_length=8192, json_schema_extra={"pattern": r"^(/|\{\{)"})
     query: dict[str, QueryValue] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = Field(default=None, description="JSON body; a string with a non-JSON content_type.")
@@ -248,7 +249,26 @@ class Step(_Strict):
 class Suite(_Strict):
     """A test suite: ordered steps sharing variables."""
 
-    name: str = Field(min_length=1, max_length=MAX_NAME)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "health",
+                    "labels": ["smoke"],
+                    "steps": [
+                        {
+                            "name": "get health",
+                            "request": {"method": "GET", "path": "/health"},
+                            "assertions": [{"type": "status_code", "expected": 200}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    # The pattern ("not only whitespace") states what _not_blank checks.
+    name: str = Field(min_length=1, max_length=MAX_NAME, json_schema_extra={"pattern": r"\S"})
     description: str | None = Field(default=None, max_length=10_000)
     labels: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list)
     variables: dict[str, Any] = Field(default_factory=dict)
@@ -264,4 +284,11 @@ class Suite(_Strict):
 
 def suite_to_dict(suite: Suite) -> dict[str, Any]:
     """The canonical JSON form (aliases, defaults kept) used in the API and in files."""
-    return suite.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = suite.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # An "expected": null the client gave is an operand ('eq' null), not an absent one:
+    # keep it, or the stored suite reads back as "operator ... needs 'expected'".
+    for step, dumped in zip(suite.steps, data["steps"], strict=True):
+        for assertion, out in zip(step.assertions, dumped["assertions"], strict=True):
+            if "expected" in assertion.model_fields_set:
+                out.setdefault("expected", None)
+    return data

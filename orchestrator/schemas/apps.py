@@ -6,7 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from orchestrator.schemas.common import Name, RequestModel
+from orchestrator.schemas.common import (
+    OPENAPI_EXAMPLE,
+    URL_EXAMPLE,
+    URL_SCHEMA,
+    Name,
+    RequestModel,
+)
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 HeaderName = Annotated[
@@ -52,26 +58,46 @@ class AppCreate(RequestModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: Name
-    endpoint: str = Field(description="Default base URL of the API under test.")
+    endpoint: str = Field(
+        description="Default base URL of the API under test.",
+        examples=[URL_EXAMPLE],
+        json_schema_extra=URL_SCHEMA,
+    )
     schema_: OpenApiInput | None = Field(
         default=None,
         alias="schema",
         description="OpenAPI document: JSON or YAML text, or an object.",
+        examples=[OPENAPI_EXAMPLE],
     )
     auth: TargetAuth | None = Field(
-        default=None, description="Credentials every job request carries."
+        default=None,
+        description="Credentials every job request carries.",
+        examples=[{"type": "bearer", "token": "target-api-token"}],
     )
 
     _endpoint = field_validator("endpoint")(_check_endpoint)
 
 
+def _update_schema(schema: dict[str, Any]) -> None:
+    """State what services.apps.update checks: at least one field, and ``name`` and
+    ``endpoint`` may be left out but not null."""
+    schema["minProperties"] = 1
+    for field in ("name", "endpoint"):
+        prop = schema["properties"][field]
+        branches = [b for b in prop.pop("anyOf") if b.get("type") != "null"]
+        prop.update(branches[0])
+        prop.pop("default", None)
+
+
 class AppUpdate(RequestModel):
     """Partial update: absent fields keep their value; ``schema``/``auth`` null removes."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra=_update_schema
+    )
 
     name: Name | None = None
-    endpoint: str | None = None
+    endpoint: str | None = Field(default=None, examples=[URL_EXAMPLE], json_schema_extra=URL_SCHEMA)
     schema_: OpenApiInput | None = Field(default=None, alias="schema")
     auth: TargetAuth | None = None
 

@@ -19,7 +19,7 @@ from actors.generate import Skipped
 from actors.jobs.generate_history import Decision, DroppedSuite, KeptSuite, OperationResult
 from core.jobs import DEFAULT_MAX_TEST_SUITES, JobStatus
 from orchestrator.schemas.apps import OpenApiInput
-from orchestrator.schemas.common import RequestModel
+from orchestrator.schemas.common import OPENAPI_EXAMPLE, URL_EXAMPLE, URL_SCHEMA, RequestModel
 from orchestrator.schemas.runs import check_base_url
 
 # Each candidate suite is run against the live API, so the cap bounds a job's traffic.
@@ -32,12 +32,17 @@ IgnorePattern = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 class GenerateRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    base_url: str = Field(description="Where the live API answers; each candidate runs there.")
+    base_url: str = Field(
+        description="Where the live API answers; each candidate runs there.",
+        examples=[URL_EXAMPLE],
+        json_schema_extra=URL_SCHEMA,
+    )
     schema_: OpenApiInput | None = Field(
         default=None,
         alias="schema",
         description="OpenAPI 3.x or Swagger 2.0 document (JSON or YAML text, or an object). "
         "Default: the app's.",
+        examples=[OPENAPI_EXAMPLE],
     )
     max_test_suites: StrictInt = Field(
         default=DEFAULT_MAX_TEST_SUITES,

@@ -26,7 +26,12 @@ def _known_scope(value: str) -> str:
     return value
 
 
-Scope = Annotated[str, AfterValidator(_known_scope)]
+# The document lists the catalogue; _known_scope refuses the rest with a message naming it.
+Scope = Annotated[
+    str,
+    AfterValidator(_known_scope),
+    Field(json_schema_extra={"enum": list(catalogue.ALL_SCOPES)}),
+]
 AppId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 

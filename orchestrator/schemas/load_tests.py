@@ -8,12 +8,17 @@ from pydantic import BaseModel, Field, field_validator
 
 from core.jobs import Profile, Threshold
 from loadgen.protocol import LoadReport
-from orchestrator.schemas.common import RequestModel
+from orchestrator.schemas.common import URL_EXAMPLE, URL_SCHEMA, RequestModel
 from orchestrator.schemas.runs import LABELS_DESCRIPTION, Label, check_base_url
 
 
 class LoadTestCreate(RequestModel):
-    base_url: str | None = Field(default=None, description="Default: the app's endpoint.")
+    base_url: str | None = Field(
+        default=None,
+        description="Default: the app's endpoint.",
+        examples=[URL_EXAMPLE],
+        json_schema_extra=URL_SCHEMA,
+    )
     virtual_users: int = Field(ge=1, description="Bounded by GAUNTLET_MAX_VIRTUAL_USERS.")
     duration_secs: int = Field(ge=1, description="Bounded by GAUNTLET_MAX_LOAD_DURATION_SECONDS.")
     profile: Profile = "constant"

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, field_validator
 
-from orchestrator.schemas.common import RequestModel
+from orchestrator.schemas.common import URL_EXAMPLE, URL_SCHEMA, RequestModel
 from runner import StepResult
 
 # A suite label, as runner.Suite bounds it.
@@ -24,12 +24,21 @@ def check_base_url(value: str | None) -> str | None:
 
 
 class RunRequest(RequestModel):
-    base_url: str | None = Field(default=None, description="Default: the app's endpoint.")
+    base_url: str | None = Field(
+        default=None,
+        description="Default: the app's endpoint.",
+        examples=[URL_EXAMPLE],
+        json_schema_extra=URL_SCHEMA,
+    )
     test_suite_ids: list[str] | None = Field(
         default=None, min_length=1, max_length=1000, description="Omit to run every suite."
     )
     labels: list[Label] | None = Field(
-        default=None, min_length=1, max_length=50, description=LABELS_DESCRIPTION
+        default=None,
+        min_length=1,
+        max_length=50,
+        description=LABELS_DESCRIPTION,
+        examples=[["smoke"]],
     )
     variables: dict[str, Any] | None = Field(
         default=None, description="Run environment: {{var}} values for every suite."
@@ -39,7 +48,7 @@ class RunRequest(RequestModel):
 
 
 class ValidateRequest(RequestModel):
-    base_url: str | None = None
+    base_url: str | None = Field(default=None, examples=[URL_EXAMPLE], json_schema_extra=URL_SCHEMA)
     variables: dict[str, Any] | None = None
 
     _base_url = field_validator("base_url")(check_base_url)

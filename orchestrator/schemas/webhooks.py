@@ -7,11 +7,21 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from orchestrator.schemas.common import RequestModel
+from orchestrator.schemas.common import URL_SCHEMA, RequestModel
 
 DAY_S = 86_400
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, strip_whitespace=True)]
-EventPattern = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+# services.webhooks.check_url checks the rest (scheme, host, no user info, host policy).
+Url = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=2048, strip_whitespace=True),
+    Field(examples=["http://127.0.0.1:9000/hooks"], json_schema_extra=URL_SCHEMA),
+]
+# The pattern is actors.webhooks.catalog's; a pattern must also match a known type.
+EventPattern = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100),
+    Field(json_schema_extra={"pattern": r"^[a-z_.*]{1,100}$"}, examples=["job.completed"]),
+]
 Description = Annotated[str, StringConstraints(max_length=500, strip_whitespace=True)]
 EVENTS_DESCRIPTION = (
     "Event types or globs: job.queued, job.started, job.completed, job.failed, job.stopped, "
