@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.factories import client_for, create_app_with_suites, health_suite
+from tests.support.factories import create_app_with_suites, health_suite
 from tests.support.jobs import wait_for_job
-from tests.support.live_server import free_port
 from tests.support.pets_target import PetsTarget
+from tests.support.processes import Processes
 from tests.support.services import create_database
 
 GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
@@ -30,72 +30,32 @@ GAUNTLET = [sys.executable, "-m", "orchestrator.cli"]
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[platform.machine()]
 
 
-class Cluster:
-    def __init__(self, tmp_path: Path, redis_url: str, postgres_url: str) -> None:
-        self.tmp_path = tmp_path
-        database = create_database(postgres_url, f"gauntlet_cluster_{secrets.token_hex(4)}")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GAUNTLET_")} | {
-            "GAUNTLET_DATABASE_URL": database,
-            "GAUNTLET_REDIS_URL": redis_url,
-            "GAUNTLET_REDIS_NAMESPACE": f"c{secrets.token_hex(4)}",
-            "GAUNTLET_JOB_LEASE_SECONDS": "3",
-            "GAUNTLET_WORKER_THREADS": "2",
-            "GAUNTLET_RATE_LIMIT_PER_MINUTE": "100000",
-            "GAUNTLET_RATE_LIMIT_BURST": "100000",
-            "GAUNTLET_LOG_FORMAT": "json",
-            "GAUNTLET_DATA_DIR": str(tmp_path),
-        }
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.url = ""
+class Cluster(Processes):
+    """The API process on ``redis_url`` and a fresh PostgreSQL database; tests start the
+    workers they kill."""
 
-    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        with (self.tmp_path / f"{name}.log").open("wb") as sink:
-            process = subprocess.Popen(
-                [*GAUNTLET, *args], env=self.env, stdout=sink, stderr=subprocess.STDOUT
-            )
-        self.processes.append(process)
-        return process
+    def __init__(self, tmp_path: Path, redis_url: str, postgres_url: str) -> None:
+        database = create_database(postgres_url, f"gauntlet_cluster_{secrets.token_hex(4)}")
+        super().__init__(
+            tmp_path,
+            GAUNTLET_DATABASE_URL=database,
+            GAUNTLET_REDIS_URL=redis_url,
+            GAUNTLET_REDIS_NAMESPACE=f"c{secrets.token_hex(4)}",
+            GAUNTLET_JOB_LEASE_SECONDS="3",
+            GAUNTLET_WORKER_THREADS="2",
+        )
 
     def start(self) -> str:
-        created = subprocess.run(
-            [*GAUNTLET, "keys", "create", "--org", "acme", "--name", "ci"],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        port = free_port()
-        api = self.spawn("api", "api", "--port", str(port))
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            assert api.poll() is None, (self.tmp_path / "api.log").read_text()
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "api did not start"
-            time.sleep(0.05)
-        return created.stdout.strip().splitlines()[-1]
-
-    def client(self, key: str) -> httpx.Client:
-        return client_for(self.url, key)
-
-    def log(self, name: str) -> str:
-        return (self.tmp_path / f"{name}.log").read_text(errors="replace")
+        """The API up; an admin key to reach it with."""
+        key = self.create_key()
+        self.serve("api")
+        return key
 
     def wait_exit(self, name: str, process: subprocess.Popen[bytes], timeout: float) -> int:
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"{name} still runs {timeout} s after SIGTERM:\n{self.log(name)[-6000:]}")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
+            pytest.fail(f"{name} still runs {timeout} s after SIGTERM:\n{self.log(name)}")
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from stat import S_ISREG
 import psutil
 import pytest
 
-from tests.e2e.loadtests.processes import Processes
 from tests.support.factories import create_app_with_suites, health_suite
 from tests.support.pets_target import PetsTarget
+from tests.support.processes import Processes
 
 pytestmark = pytest.mark.slow
 SECRET = "s3cret-bearer-d0-not-leave"

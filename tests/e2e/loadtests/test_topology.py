@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.e2e.loadtests.processes import Processes
 from tests.support.factories import create_app_with_suites, health_suite
 from tests.support.jobs import wait_for_job
 from tests.support.pets_target import PetsTarget
+from tests.support.processes import Processes
 from tests.support.services import create_database
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
-"""Gauntlet's own commands as processes for the load-test end-to-end tests: `gauntlet
-serve`, `api`, `worker`, `loadgen-worker`, each with its own log file, all killed at the
-end."""
+"""Gauntlet's own commands as processes for end-to-end tests of a real deployment:
+`gauntlet serve`, `api`, `worker`, `loadgen-worker`, each with its own log file, all
+killed at the end. The scaled clusters of tests/e2e/jobs and tests/faults are built on it."""
 
 from __future__ import annotations
 
@@ -75,7 +75,11 @@ class Processes:
         return client_for(self.url, key, timeout=60)
 
     def log(self, name: str) -> str:
-        return (self.tmp_path / f"{name}.log").read_text(errors="replace")[-6000:]
+        """The end of a process's log, for failure messages."""
+        return self.logged(name)[-6000:]
+
+    def logged(self, name: str) -> str:
+        return (self.tmp_path / f"{name}.log").read_text(errors="replace")
 
     def stop(self) -> None:
         for process in self.started:
