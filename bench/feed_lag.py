@@ -12,7 +12,7 @@ one-step runs are submitted at ``--rate`` a second for ``--seconds`` against a l
 target in a process of its own.
 
 Per received event line, lag = the time the chunk holding its last byte reached the
-client − the event's ``timestamp`` (set by the store at append, milliseconds; same
+client minus the event's ``timestamp`` (set by the store at append, milliseconds; same
 clock). The clients only stamp chunks while the jobs run and parse afterwards, so their
 own parsing never queues in front of a measurement; each client process also reports its
 CPU and its event loop's lag (a 10 ms sleep's overshoot), to tell a slow server from a
@@ -215,10 +215,19 @@ def measure(
         shares = [followers // processes + (i < followers % processes) for i in range(processes)]
         clients = [
             subprocess.Popen(
-                [sys.executable, __file__, "--_follower", server.url, server.key,
-                 cursor or "", str(share)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    __file__,
+                    "--_follower",
+                    server.url,
+                    server.key,
+                    cursor or "",
+                    str(share),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             for share in shares
             if share
         ]
