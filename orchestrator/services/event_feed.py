@@ -9,6 +9,7 @@ position is made opaque lives in those two functions alone.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,14 +115,32 @@ async def tail(
 
 def _lines(events: list[Event], cursor: str | None) -> bytes:
     """The NDJSON of a batch; its last line carries the cursor after it."""
-    lines = [event_line(event) for event in events]
-    lines[-1]["cursor"] = cursor
-    return b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    *before, last = events
+    tail_line = orjson.dumps({**event_line(last), "cursor": cursor}) + b"\n"
+    return b"".join([*(_encoded(event) for event in before), tail_line])
+
+
+# Every follower of a feed sends the same events: each is encoded once for all of them.
+# Keyed by what makes an event unique (a job's seqs are never reused) and bounded.
+_ENCODED: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
+MAX_ENCODED = 4096
+
+
+def _encoded(event: Event) -> bytes:
+    key = (event.job_id, event.seq, event.type)
+    line = _ENCODED.get(key)
+    if line is None:
+        line = _ENCODED[key] = orjson.dumps(event_line(event)) + b"\n"
+        if len(_ENCODED) > MAX_ENCODED:
+            _ENCODED.popitem(last=False)
+    return line
 
 
 def _kept(query: FeedFilter, batch: list[Event]) -> tuple[list[Event], bool]:
     """The events of an unfiltered batch that ``query`` keeps, and whether the feed has
     gone past its ``until`` (then nothing after can match)."""
+    if query.keeps_everything:
+        return batch, False
     kept: list[Event] = []
     for event in batch:
         if query.past_until(event):
