@@ -121,27 +121,36 @@ class OrgTail:
         cached = self._cached_after(position)
         if cached is not None and cached.events:
             return cached
-        async with self.lock:
-            cached = self._cached_after(position)
-            if cached is not None and cached.events:
-                return cached
-            if self.started:
+        if cached is not None:
+            # Caught up with the window: the first of its followers reads what follows.
+            async with self.lock:
+                cached = self._cached_after(position)
+                if cached is not None and cached.events:
+                    return cached
                 at_end = await self._extend()
                 cached = self._cached_after(position)
                 if cached is not None:
                     return OrgBatch(cached.events, cached.position, at_end)
-            # Unknown position: read for this follower, after the window's own read so
-            # that a follower ahead of the window finds its end in what it reads.
-            fresh, moved = await anyio.to_thread.run_sync(self._read, position)
+        # A position the window does not know: read for this follower (outside the lock:
+        # a client catching up on a long feed must not hold up the live ones), then join
+        # the window where the read meets it. A read that reached the store's end may be
+        # ahead of the window: extend the window first, and try again.
+        fresh, moved = await anyio.to_thread.run_sync(self._read, position)
+        if not self._join(position, fresh, moved) and len(fresh) < READ_BATCH:
+            async with self.lock:
+                await self._extend()
             self._join(position, fresh, moved)
-            return OrgBatch(fresh, moved, at_end=len(fresh) < READ_BATCH)
+        return OrgBatch(fresh, moved, at_end=len(fresh) < READ_BATCH)
 
     def _read(self, position: str | None) -> tuple[list[Event], str | None]:
         return self.store.read_org(self.org_id, after_cursor=position, limit=READ_BATCH)
 
     async def _extend(self) -> bool:
         """Read what follows the window; True when the store had no more than that."""
-        fresh, moved = await anyio.to_thread.run_sync(self._read, self.end)
+        start = self.end
+        fresh, moved = await anyio.to_thread.run_sync(self._read, start)
+        if self.end != start:
+            return False  # a follower's read extended the window meanwhile: it has these
         if fresh:
             self._append(fresh, moved)
         return len(fresh) < READ_BATCH
@@ -160,7 +169,8 @@ class OrgTail:
             self.offset += drop
             self.marks = {p: at for p, at in self.marks.items() if at >= self.offset}
 
-    def _join(self, position: str | None, fresh: list[Event], moved: str | None) -> None:
+    def _join(self, position: str | None, fresh: list[Event], moved: str | None) -> bool:
+        """Learn where a follower's own read of the store ended; True once it did."""
         if not self.started:
             # The first read of this tail: its start and end become the window.
             self.started = True
@@ -169,22 +179,23 @@ class OrgTail:
                 self._append(fresh, moved)
             else:
                 self.end = moved
-            return
+            return True
         if not fresh:
-            return
+            return False
         last = self.index.get((fresh[-1].job_id, fresh[-1].seq))
         if last is not None:
             self.marks[moved] = last + 1
-            return
+            return True
         # The follower read past the window's end: what it read after the window's last
         # event extends the window.
         if not self.events:
-            return
+            return False
         tail_key = (self.events[-1].job_id, self.events[-1].seq)
         for i, event in enumerate(fresh):
             if (event.job_id, event.seq) == tail_key:
                 self._append(fresh[i + 1 :], moved)
-                return
+                return True
+        return False
 
 
 class TailRegistry:
