@@ -9,7 +9,7 @@ position is made opaque lives in those two functions alone.
 
 from __future__ import annotations
 
-import functools
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,36 +79,75 @@ async def tail(
 ) -> AsyncIterator[bytes]:
     """Stored events then live ones as NDJSON, until the client leaves (or, with
     ``until``, once the feed has passed it). Idle, it sends a heartbeat at least every
-    ``event_heartbeat_seconds``."""
+    ``event_heartbeat_seconds``.
+
+    After the first batch, the follower reads through the process's shared tail of the
+    organization's feed and filters in memory: one store read per wake-up however many
+    followers the feed has, rather than one each."""
     store = runtime.events
     heartbeat = runtime.settings.event_heartbeat_seconds
-    batch = first
+    events, position, finished = first.events, first.position, first.finished
+    at_end, more = first.at_end, len(events) >= TAIL_BATCH
     last_line = anyio.current_time()
-    while True:
-        cursor = feed_cursor(runtime, org_id, batch.position)
-        for i, event in enumerate(batch.events):
-            line = event_line(event)
-            if i == len(batch.events) - 1:
-                line["cursor"] = cursor
-            yield orjson.dumps(line) + b"\n"
-            last_line = anyio.current_time()
-        if batch.finished or (batch.at_end and _past(query.until)):
-            return
-        # Less than a full batch: wait for the store to have something after the
-        # position (at once if it has: a read that stopped on its scan budget). A narrow
-        # filter on a busy feed may wake often and match nothing: the heartbeat goes by
-        # the time since the last line, not by the wait alone.
-        idle = len(batch.events) < TAIL_BATCH and not await store.wait_org(
-            org_id, heartbeat, after_cursor=batch.position
-        )
-        if idle or anyio.current_time() - last_line >= heartbeat:
-            yield orjson.dumps(_heartbeat(query, cursor)) + b"\n"
-            last_line = anyio.current_time()
-        batch = await anyio.to_thread.run_sync(
-            functools.partial(
-                read_feed, store, org_id, query, batch.position, TAIL_BATCH, fill=False
-            )
-        )
+    async with runtime.tails.follow_org(org_id) as shared:
+        while True:
+            cursor = feed_cursor(runtime, org_id, position)
+            if events:
+                # One write per batch, not per line: with hundreds of followers, each
+                # write is a trip through the ASGI stack and a send per follower.
+                yield _lines(events, cursor)
+                last_line = anyio.current_time()
+            if finished or (at_end and _past(query.until)):
+                return
+            # Caught up: wait for the store to have something after the position (at
+            # once if it has). A narrow filter on a busy feed may wake often and match
+            # nothing: the heartbeat goes by the time since the last line, not by the
+            # wait alone.
+            idle = not more and not await store.wait_org(org_id, heartbeat, after_cursor=position)
+            if idle or anyio.current_time() - last_line >= heartbeat:
+                yield orjson.dumps(_heartbeat(query, cursor)) + b"\n"
+                last_line = anyio.current_time()
+            batch = await shared.after(position)
+            events, finished = _kept(query, batch.events)
+            position, at_end = batch.position, batch.at_end
+            more = len(batch.events) >= TAIL_BATCH
+
+
+def _lines(events: list[Event], cursor: str | None) -> bytes:
+    """The NDJSON of a batch; its last line carries the cursor after it."""
+    *before, last = events
+    tail_line = orjson.dumps({**event_line(last), "cursor": cursor}) + b"\n"
+    return b"".join([*(_encoded(event) for event in before), tail_line])
+
+
+# Every follower of a feed sends the same events: each is encoded once for all of them.
+# Keyed by what makes an event unique (a job's seqs are never reused) and bounded.
+_ENCODED: OrderedDict[tuple[str, int, str], bytes] = OrderedDict()
+MAX_ENCODED = 4096
+
+
+def _encoded(event: Event) -> bytes:
+    key = (event.job_id, event.seq, event.type)
+    line = _ENCODED.get(key)
+    if line is None:
+        line = _ENCODED[key] = orjson.dumps(event_line(event)) + b"\n"
+        if len(_ENCODED) > MAX_ENCODED:
+            _ENCODED.popitem(last=False)
+    return line
+
+
+def _kept(query: FeedFilter, batch: list[Event]) -> tuple[list[Event], bool]:
+    """The events of an unfiltered batch that ``query`` keeps, and whether the feed has
+    gone past its ``until`` (then nothing after can match)."""
+    if query.keeps_everything:
+        return batch, False
+    kept: list[Event] = []
+    for event in batch:
+        if query.past_until(event):
+            return kept, True
+        if query.matches(event):
+            kept.append(event)
+    return kept, False
 
 
 def _heartbeat(query: FeedFilter, cursor: str | None) -> dict[str, Any]:

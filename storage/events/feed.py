@@ -43,6 +43,11 @@ class FeedFilter:
     until: datetime | None = None
 
     @property
+    def keeps_everything(self) -> bool:
+        """No filter at all: every event of the feed matches."""
+        return self == FeedFilter()
+
+    @property
     def exact_types(self) -> set[str] | None:
         """The type filter the store can apply itself: only when there are no globs."""
         if not self.types or any(_is_glob(t) for t in self.types):

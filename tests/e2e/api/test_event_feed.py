@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -223,6 +224,42 @@ def test_tail_carries_app_id_and_cursors_and_resumes_after_them(org: Org) -> Non
     assert "cursor" not in resumed[0] and resumed[1]["cursor"]
 
     assert org.client.get("/events", params={"after": "nonsense"}).status_code == 400
+
+
+def test_many_followers_each_get_every_live_event_once_in_order(api: Api, org: Org) -> None:
+    """Followers of one feed share one reader of the store in the API process: every one
+    of them, filtered or not, still gets each event after its cursor once, in order."""
+    org.append("job_0", "job.started")
+    cursor = org.page(page_size=100)["meta"]["pagination"]["next_cursor"]
+    rounds = [("job_1", "step.completed", "load.stats"), ("job_2", "step.failed", "job.completed")]
+    everything = [(job, t) for _ in range(4) for job, *types in rounds for t in types]
+    steps = [key for key in everything if key[1].startswith("step.")]
+    waiting_before = api.runtime.events.waiting()
+
+    def follow(params: dict[str, Any], count: int) -> list[tuple[str, str]]:
+        seen: list[tuple[str, str]] = []
+        query = {"follow": "true", "after": cursor} | params
+        with org.client.stream("GET", "/events", params=query, timeout=30) as response:
+            for raw in response.iter_lines():
+                line = json.loads(raw) if raw else {"type": "heartbeat"}
+                if line["type"] != "heartbeat":
+                    seen.append((org.short(line["job_id"]), line["type"]))
+                if len(seen) == count:
+                    break
+        return seen
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        plain = [pool.submit(follow, {}, len(everything)) for _ in range(12)]
+        narrow = [pool.submit(follow, {"type": "step.*"}, len(steps)) for _ in range(4)]
+        deadline = time.monotonic() + 10
+        while api.runtime.events.waiting() < waiting_before + 16 and time.monotonic() < deadline:
+            time.sleep(0.01)  # every follower caught up and parked: what follows is live
+        for _ in range(4):
+            for job, *types in rounds:
+                org.append(job, *types)
+            time.sleep(0.01)
+        assert [f.result(timeout=30) for f in plain] == [everything] * 12
+        assert [f.result(timeout=30) for f in narrow] == [steps] * 4
 
 
 def test_a_tail_with_until_in_the_past_ends(org: Org) -> None:
