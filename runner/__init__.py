@@ -59,6 +59,7 @@ from runner.results import (
     SuiteCounts,
     SuiteResult,
 )
+from runner.schemas import meta_checks_shared as schema_checks_shared
 from runner.schemas import refusal as schema_refusal
 from runner.schemas import unusable as unusable_schema_reason
 from runner.schemas import validator_for as schema_validator
@@ -150,6 +151,7 @@ __all__ = [
     "run_suite",
     "run_suites",
     "same_origin",
+    "schema_checks_shared",
     "schema_refusal",
     "schema_validator",
     "secret_names",

@@ -18,6 +18,8 @@ validation, generation, normalization):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
@@ -37,6 +39,9 @@ _LOOKUPS = META_SCHEMAS.combine(NO_RETRIEVAL)
 _Bounded = validators.extend(Draft202012Validator, validators=KEYWORDS)
 # A schema with more subschemas than this is refused: no check of it would end soon.
 MAX_WALK_NODES = 100_000
+# Deeper schemas are checked without the memo (see _check_meta). check_schema itself
+# gives up at about 120 levels; the documents of the generation benchmark nest 36 at most.
+MEMO_MAX_HEIGHT = 64
 # referencing's Resolver is not part of its public names.
 Resolver = Any
 
@@ -72,7 +77,7 @@ def refusal(schema: Any) -> str | None:
     inside the schema, or a ``pattern``/``patternProperties`` that is not a usable
     regular expression (see :func:`runner.bounded_regex.check`)."""
     try:
-        Draft202012Validator.check_schema(schema)
+        _check_meta(schema)
     except SchemaError as exc:
         return f"not a valid JSON Schema: {exc.message}"
     except RecursionError:
@@ -85,6 +90,128 @@ def refusal(schema: Any) -> str | None:
         if problem:
             return problem
     return None
+
+
+@contextmanager
+def meta_checks_shared() -> Iterator[None]:
+    """Within this block (in this thread or task), :func:`refusal` checks each schema
+    object against the meta-schema once, however many schemas it appears in.
+
+    For callers that check many schemas sharing subschema objects (generation inlines
+    one object per component into every response schema). The objects must not change
+    inside the block: a subschema found valid is recognised by identity.
+    """
+    token = _META_VALID.set({})
+    try:
+        yield
+    finally:
+        _META_VALID.reset(token)
+
+
+def _check_meta(schema: Any) -> None:
+    """``Draft202012Validator.check_schema(schema)``, with the same verdicts and
+    messages, faster on schemas whose subschema objects repeat.
+
+    The meta-schema validates every subschema through ``{"$dynamicRef": "#meta"}``,
+    which always resolves to the 2020-12 meta-schema itself: a subschema object's
+    verdict does not depend on where it sits, so one found valid is not validated
+    again (:func:`_dynamic_ref_once`). Only "valid" is remembered; a failure is decided
+    again by ``check_schema`` itself, whose message is the one given. So is a schema
+    nested deeper than ``MEMO_MAX_HEIGHT``: there, skipping a subschema seen higher up
+    could pass a schema ``check_schema`` gives up on as nested too deeply.
+    """
+    if _height(schema, {}, MEMO_MAX_HEIGHT) <= MEMO_MAX_HEIGHT:
+        outer = _META_VALID.get()
+        token = _META_VALID.set({}) if outer is None else None
+        try:
+            if _META_CHECK.is_valid(schema):
+                return
+        except RecursionError:
+            pass
+        finally:
+            if token is not None:
+                _META_VALID.reset(token)
+    Draft202012Validator.check_schema(schema)
+
+
+def _height(node: Any, heights: dict[int, int], budget: int) -> int:
+    """How many objects and arrays ``node`` nests on its longest chain, or ``budget + 1``
+    once that is more than ``budget`` (so a cycle ends too). ``heights`` remembers the
+    objects measured, all alive inside the root being measured."""
+    if isinstance(node, dict):
+        children: Any = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return 0
+    known = heights.get(id(node))
+    if known is not None:
+        return known if known <= budget else budget + 1
+    if budget <= 0:
+        return budget + 1
+    height = 0
+    for child in children:
+        below = _height(child, heights, budget - 1)
+        if below > budget - 1:
+            return budget + 1
+        height = max(height, below)
+    heights[id(node)] = height + 1
+    return height + 1
+
+
+def _dynamic_ref_once(
+    validator: Any, dynamic_ref: str, instance: Any, schema: Any
+) -> Iterator[Any]:
+    memo = _META_VALID.get()
+    if memo is None or not isinstance(instance, dict):
+        yield from _DYNAMIC_REF(validator, dynamic_ref, instance, schema)
+        return
+    key = (dynamic_ref, id(instance))
+    if memo.get(key) is instance:
+        return
+    failed = False
+    for error in _DYNAMIC_REF(validator, dynamic_ref, instance, schema):
+        failed = True
+        yield error
+    if not failed:  # (a check that stops at an error never gets here either)
+        # The object is kept with its id, so the id cannot be reused while remembered.
+        memo[key] = instance
+
+
+_DYNAMIC_REF = Draft202012Validator.VALIDATORS["$dynamicRef"]
+# Subschema objects found valid against the meta-schema, by ($dynamicRef, id): one
+# dict per refusal() call, or per meta_checks_shared() block.
+_META_VALID: ContextVar[dict[tuple[str, int], Any] | None] = ContextVar(
+    "gauntlet_meta_valid", default=None
+)
+
+
+def _private_meta_schemas() -> tuple[dict[str, Any], Registry[Any]]:
+    """The 2020-12 meta-schema and its vocabularies, unchanged but for their ``$schema``
+    (dropped) and ``$id`` (moved to a private base). jsonschema picks the validator
+    class of each subschema by its ``$schema``, which would swap the class with the
+    memo for the stock one at the first vocabulary; the private ``$id`` keeps these
+    copies apart from the stock ones every other validator resolves."""
+    resources = []
+    for uri in META_SCHEMAS:
+        if uri.startswith(_STOCK_BASE):
+            contents = dict(META_SCHEMAS.contents(uri))
+            del contents["$schema"]
+            contents["$id"] = _PRIVATE_BASE + uri.removeprefix(_STOCK_BASE)
+            resources.append((contents["$id"], DRAFT202012.create_resource(contents)))
+    registry: Registry[Any] = Registry().with_resources(resources).crawl()
+    root = registry.contents(_PRIVATE_BASE + "schema")
+    return root, registry
+
+
+_STOCK_BASE = "https://json-schema.org/draft/2020-12/"
+_PRIVATE_BASE = "https://gauntlet.invalid/json-schema/draft/2020-12/"
+_META_ROOT, _META_REGISTRY = _private_meta_schemas()
+_META_CHECK = validators.extend(Draft202012Validator, {"$dynamicRef": _dynamic_ref_once})(
+    _META_ROOT,
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+    registry=_META_REGISTRY,
+)
 
 
 def _walk(root: Resource[Any], resolver: Resolver) -> Iterator[tuple[Any, Resolver]]:

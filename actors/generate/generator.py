@@ -31,7 +31,7 @@ from actors.generate.schemaview import SchemaView
 from actors.generate.validity import BodyChecker
 from actors.generate.values import ValueGenerator
 from core.jobs import DEFAULT_MAX_TEST_SUITES
-from runner import SchemaAssertion, Suite
+from runner import SchemaAssertion, Suite, schema_checks_shared
 
 _PRIORITY = {"flow": 0, "positive": 1, "negative": 2}
 
@@ -70,7 +70,10 @@ def generate_suites(
         if max_candidates is not None
         else max(2 * max_test_suites, max_test_suites + 10)
     )
-    candidates = _validated(ranked, max(limit, max_test_suites), failed)
+    # The converter reuses one object per component, so the response schemas share
+    # most of their subschemas: each is checked against the meta-schema once.
+    with schema_checks_shared():
+        candidates = _validated(ranked, max(limit, max_test_suites), failed)
     skipped = [Skipped(target=key, reason=why) for key, why in loaded.skipped]
     skipped += [Skipped(target=s.key, reason=s.reason) for s in skipped_ops]
     made: dict[str, int] = {}
