@@ -55,8 +55,52 @@ def validator_for(schema: Any, *, formats: bool = False) -> Validator:
     reason.
     """
     checker = _Bounded.FORMAT_CHECKER if formats else None
-    validator: Validator = _Bounded(schema, registry=NO_RETRIEVAL, format_checker=checker)
+    validator: Validator = _Bounded(
+        one_dialect(schema), registry=NO_RETRIEVAL, format_checker=checker
+    )
     return validator
+
+
+# Keywords whose value is a schema, a list of schemas, or a map of names to schemas
+# (2020-12, with draft 7's spellings that 2020-12 documents still carry).
+_SCHEMA_VALUED = frozenset(
+    {
+        "additionalItems", "additionalProperties", "contains", "contentSchema", "else",
+        "if", "items", "not", "propertyNames", "then", "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)  # fmt: skip
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SCHEMA_MAPS = frozenset(
+    {"$defs", "definitions", "dependentSchemas", "dependencies", "patternProperties", "properties"}
+)
+
+
+def one_dialect(schema: Any) -> Any:
+    """``schema`` without ``$schema`` in any schema object (a copy; names and values such
+    as ``const`` or a property called ``$schema`` are kept).
+
+    jsonschema picks the validator class of every subschema it enters, and of the target
+    of every ``$ref``, from that object's ``$schema``: a subschema declaring draft 7 (or a
+    ``$ref`` back to a root declaring 2020-12) would be checked by the stock class, whose
+    ``pattern`` runs plain ``re`` — unbounded, holding the GIL. Without ``$schema`` every
+    object falls back to the bounded class; the service reads every schema as 2020-12
+    anyway."""
+    if isinstance(schema, list):
+        return [one_dialect(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copied: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$schema":
+            continue
+        if key in _SCHEMA_VALUED or key in _SCHEMA_LISTS:
+            copied[key] = one_dialect(value)
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            copied[key] = {name: one_dialect(sub) for name, sub in value.items()}
+        else:
+            copied[key] = value
+    return copied
 
 
 def unusable(exc: BaseException) -> str | None:

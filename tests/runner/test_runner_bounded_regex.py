@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from runner import STORED_SUITE, RegexRefused, RegexTimeout, check_regex, evaluate, regex_search
 from runner import bounded_regex as bounded
-from runner.schemas import validator_for
+from runner.schemas import one_dialect, validator_for
 from tests.runner.factories import assertion, observed
 
 # (pattern, a text it backtracks on catastrophically), each a known ReDoS shape.
@@ -121,6 +121,10 @@ def test_a_catastrophic_matches_fails_its_assertion_saying_it_timed_out(
     assert result.reason is not None and "timed out" in result.reason
 
 
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
 def _schema_cases(pattern: str, text: str) -> dict[str, tuple[dict[str, Any], Any]]:
     return {
         "pattern": ({"type": "string", "pattern": pattern}, text),
@@ -139,6 +143,16 @@ def _schema_cases(pattern: str, text: str) -> dict[str, tuple[dict[str, Any], An
         "behind a local $ref": (
             {"$ref": "#/$defs/p", "$defs": {"p": {"pattern": pattern}}},
             text,
+        ),
+        # jsonschema picks each subschema's validator class from its own $schema: these
+        # would reach the stock class, whose pattern runs plain re, unbounded.
+        "in a subschema declaring draft 7": (
+            {"properties": {"v": {"$schema": DRAFT7, "pattern": pattern}}},
+            {"v": text},
+        ),
+        "behind a $ref to a root declaring 2020-12": (
+            {"$schema": DRAFT2020, "properties": {"v": {"$ref": "#"}}, "pattern": pattern},
+            {"v": text},
         ),
     }
 
@@ -168,6 +182,18 @@ def test_each_regex_keyword_is_bounded_even_when_it_runs_first(place: str) -> No
     schema, document = _schema_cases(*ONE)[place]
     with pytest.raises(RegexTimeout):
         list(validator_for(schema).iter_errors(document))
+
+
+def test_dropping_dialects_keeps_names_and_values() -> None:
+    schema = {
+        "$schema": DRAFT7,
+        "properties": {"$schema": {"const": {"$schema": DRAFT7}}},
+        "items": [{"$schema": DRAFT7, "type": "string"}],
+    }
+    assert one_dialect(schema) == {
+        "properties": {"$schema": {"const": {"$schema": DRAFT7}}},
+        "items": [{"type": "string"}],
+    }
 
 
 @pytest.mark.parametrize("place", PLACES)
