@@ -196,6 +196,10 @@ def state_deployment_limits(doc: dict[str, Any], settings: Settings) -> None:
     properties = doc["components"]["schemas"]["LoadTestCreate"]["properties"]
     properties["virtual_users"]["maximum"] = settings.max_virtual_users
     properties["duration_secs"]["maximum"] = settings.max_load_duration_seconds
+    # Optional: the bound goes on the integer branch of its anyOf (null is the other).
+    for branch in properties["workers"]["anyOf"]:
+        if branch.get("type") == "integer":
+            branch["maximum"] = settings.load_max_workers
 
 
 def add_links(doc: dict[str, Any]) -> None:

@@ -81,11 +81,14 @@ def body_schema(doc: dict[str, Any], path: str, method: str = "post") -> dict[st
 def test_the_document_states_the_bounds_the_deployment_sets(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(data_dir=tmp_path, max_virtual_users=25, max_load_duration_seconds=90)
+    settings = Settings(
+        data_dir=tmp_path, max_virtual_users=25, max_load_duration_seconds=90, load_max_workers=3
+    )
     document = create_app(settings).openapi()
     load = body_schema(document, "/client/v1/apps/{appId}/load-tests")["properties"]
     assert load["virtual_users"]["maximum"] == 25
     assert load["duration_secs"]["maximum"] == 90
+    assert {"type": "integer", "minimum": 1, "maximum": 3} in load["workers"]["anyOf"]
 
 
 def test_the_document_states_the_constraints_the_validators_check(
