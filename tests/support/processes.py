@@ -55,20 +55,22 @@ class Processes:
         )
         return created.stdout.strip().splitlines()[-1]
 
-    def serve(self, command: str = "api") -> subprocess.Popen[bytes]:
-        """``gauntlet api`` (or ``serve``) on a free port, once it answers /healthz."""
+    def serve(self, command: str = "api", name: str | None = None) -> subprocess.Popen[bytes]:
+        """``gauntlet api`` (or ``serve``) on a free port, once it answers /healthz;
+        ``name`` names its log (default: the command)."""
+        name = name or command
         port = free_port()
-        process = self.spawn(command, command, "--port", str(port))
+        process = self.spawn(name, command, "--port", str(port))
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, self.log(command)
+            assert process.poll() is None, self.log(name)
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return process
             except httpx.TransportError:
                 pass
-            assert time.monotonic() < deadline, f"{command} did not start:\n{self.log(command)}"
+            assert time.monotonic() < deadline, f"{name} did not start:\n{self.log(name)}"
             time.sleep(0.05)
 
     def client(self, key: str) -> httpx.Client:

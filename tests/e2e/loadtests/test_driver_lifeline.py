@@ -1,6 +1,7 @@
 """The process that runs a load test's job is SIGKILLed mid-test (an OOM kill, a lost
-container): its load driver and the driver's Locust workers die with it, and nothing
-holding the app's credentials is left on disk."""
+container): its load driver and the driver's Locust workers die with it, nothing holding
+the app's credentials is left on disk, and once a process serves again the job it had
+accepted still ends."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from stat import S_ISREG
 import psutil
 import pytest
 
+from core.jobs import TERMINAL
 from tests.support.factories import create_app_with_suites, health_suite
+from tests.support.jobs import wait_for_job
 from tests.support.pets_target import PetsTarget
 from tests.support.processes import Processes
 
@@ -24,7 +27,8 @@ SECRET = "s3cret-bearer-d0-not-leave"
 
 @pytest.fixture
 def gauntlet(tmp_path: Path) -> Iterator[Processes]:
-    processes = Processes(tmp_path)
+    # A short lease: the restarted server takes the dead one's job over within seconds.
+    processes = Processes(tmp_path, GAUNTLET_JOB_LEASE_SECONDS="3")
     yield processes
     processes.stop()
 
@@ -93,3 +97,11 @@ def test_sigkill_of_the_job_process_leaves_no_driver_and_no_credentials(
     if Path(tempfile.gettempdir()) not in tmp_path.parents:
         roots.append(tmp_path)
     assert files_holding(SECRET.encode(), roots, began, skip=data_dir) == []
+
+    # Served again on the same data: the accepted job is taken over and, stopped, ends.
+    gauntlet.serve("serve", name="serve-again")
+    with gauntlet.client(key) as client:
+        stop = client.post(f"/jobs/{accepted['job_id']}/stop")
+        assert stop.status_code in (200, 409), stop.text  # 409: it had ended already
+        job = wait_for_job(client, accepted["job_id"], timeout=90)
+    assert job["job_status"] in TERMINAL, job
