@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import anyio
 
@@ -207,28 +208,35 @@ class TailRegistry:
         self._tails: dict[str, JobTail] = {}
         self._orgs: dict[str, OrgTail] = {}
 
-    @asynccontextmanager
-    async def follow_org(self, org_id: str) -> AsyncIterator[OrgTail]:
-        tail = self._orgs.get(org_id)
-        if tail is None:
-            tail = self._orgs[org_id] = OrgTail(self.store, org_id)
-        tail.followers += 1
-        try:
-            yield tail
-        finally:
-            tail.followers -= 1
-            if tail.followers == 0:
-                self._orgs.pop(org_id, None)
+    def follow_org(self, org_id: str) -> AbstractAsyncContextManager[OrgTail]:
+        """The organization's shared tail, for as long as the block lasts."""
+        return _shared(self._orgs, org_id, lambda: OrgTail(self.store, org_id))
 
-    @asynccontextmanager
-    async def follow(self, job_id: str) -> AsyncIterator[JobTail]:
-        tail = self._tails.get(job_id)
-        if tail is None:
-            tail = self._tails[job_id] = JobTail(self.store, job_id)
-        tail.followers += 1
-        try:
-            yield tail
-        finally:
-            tail.followers -= 1
-            if tail.followers == 0:
-                self._tails.pop(job_id, None)
+    def follow(self, job_id: str) -> AbstractAsyncContextManager[JobTail]:
+        """The job's shared tail, for as long as the block lasts."""
+        return _shared(self._tails, job_id, lambda: JobTail(self.store, job_id))
+
+
+class _Followed(Protocol):
+    followers: int
+
+
+_Tail = TypeVar("_Tail", bound=_Followed)
+
+
+@asynccontextmanager
+async def _shared(
+    tails: dict[str, _Tail], key: str, make: Callable[[], _Tail]
+) -> AsyncIterator[_Tail]:
+    """The tail of ``key`` in ``tails``, made on first use and dropped when its last
+    follower leaves."""
+    tail = tails.get(key)
+    if tail is None:
+        tail = tails[key] = make()
+    tail.followers += 1
+    try:
+        yield tail
+    finally:
+        tail.followers -= 1
+        if tail.followers == 0:
+            tails.pop(key, None)
