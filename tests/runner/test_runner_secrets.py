@@ -18,22 +18,25 @@ import pytest
 from runner import MASK, Masker, TargetClient, run_suite
 from runner.results import AssertionResult
 from tests.runner.factories import make_suite
-from tests.support.echo_target import AUTHS, EchoTarget, echoing_steps, following_steps, leaked
+from tests.support.echo_target import (
+    AUTHS,
+    EchoTarget,
+    echoing_steps,
+    following_steps,
+    leaked,
+    running_echo_target,
+)
 
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[EchoTarget]:
-    server = EchoTarget().start()
-    yield server
-    server.stop()
+    yield from running_echo_target()
 
 
 @pytest.fixture(scope="module")
 def other() -> Iterator[EchoTarget]:
     """A second origin (another port)."""
-    server = EchoTarget().start()
-    yield server
-    server.stop()
+    yield from running_echo_target()
 
 
 def echoing_suite() -> Any:

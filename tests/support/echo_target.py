@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
@@ -199,3 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
         self.wfile.write(body)
+
+
+def running_echo_target() -> Iterator[EchoTarget]:
+    """An echo target for as long as the fixture that yields from this lives."""
+    server = EchoTarget().start()
+    yield server
+    server.stop()

@@ -20,23 +20,26 @@ import pytest
 
 from runner import MASK
 from tests.support.api_server import Api
-from tests.support.echo_target import AUTHS, EchoTarget, echoing_steps, following_steps, leaked
+from tests.support.echo_target import (
+    AUTHS,
+    EchoTarget,
+    echoing_steps,
+    following_steps,
+    leaked,
+    running_echo_target,
+)
 from tests.support.factories import client_for, create_app, create_key, create_suite, new_org
 from tests.support.jobs import read_events, run_suites, submit
 
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[EchoTarget]:
-    server = EchoTarget().start()
-    yield server
-    server.stop()
+    yield from running_echo_target()
 
 
 @pytest.fixture(scope="module")
 def other() -> Iterator[EchoTarget]:
-    server = EchoTarget().start()
-    yield server
-    server.stop()
+    yield from running_echo_target()
 
 
 @pytest.fixture

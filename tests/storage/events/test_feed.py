@@ -3,12 +3,6 @@ every backend, and past the Redis store's per-read scan budget."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-import redis
-
 from storage.events import EventStore, NewEvent, RedisEventStore
 from storage.events.feed import FeedFilter, read_feed
 from tests.storage.events.helpers import new_id
@@ -43,19 +37,6 @@ def test_status_filter_and_an_empty_feed(store: EventStore) -> None:
     append(store, org, new_id("job"), "job.failed", status="FAILED")
     found = read_feed(store, org, FeedFilter(statuses=frozenset({"FAILED"})), None, 10)
     assert [e.type for e in found.events] == ["job.failed"] and found.at_end
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    prefix = f"test:{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
 
 
 def test_a_read_cut_short_by_the_redis_scan_budget_is_not_the_end(
