@@ -7,8 +7,10 @@
     embedded) against a fast local target (nginx serving a static file when installed),
     vs a plain sequential httpx loop over the same requests;
 (b) jobs per second end to end for many one-step runs in the scaled deployment
-    (``gauntlet api`` + one ``gauntlet worker``, private Redis and PostgreSQL), vs raw
-    Dramatiq no-op messages through the same Redis with a worker of the same threads;
+    (``gauntlet api`` + ``gauntlet worker`` with its default settings, private Redis and
+    PostgreSQL), vs raw Dramatiq no-op messages through the same Redis with a worker of
+    ``--threads`` threads; then PostgreSQL statements per job of the worker and of the
+    API, counted from the server's statement log;
 (c) event delivery lag (event timestamp at append -> line received by a follower) with
     many followers on one job, p50 and p99.
 
@@ -20,13 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -214,33 +220,12 @@ worker.stop()
 
 
 def bench_jobs(jobs: int, threads: int) -> None:
+    """Jobs per second with ``gauntlet worker``'s default settings (processes and threads
+    as an operator gets them), vs raw Dramatiq no-op messages on a worker of ``threads``
+    threads; then PostgreSQL statements per job, counted from the server's own log."""
     redis_server, postgres = start_redis(), start_postgres()
     try:
-        import dramatiq
-        import redis
-        from dramatiq.brokers.redis import RedisBroker
-
-        ns = f"noop{secrets.token_hex(3)}"
-        worker = subprocess.Popen(
-            [sys.executable, "-c", NOOP_WORKER, redis_server.url, ns, str(threads)],
-            stdin=subprocess.PIPE,
-        )
-        broker = RedisBroker(url=redis_server.url, namespace=ns)
-        broker.declare_queue("noop")
-        counter = redis.Redis.from_url(redis_server.url)
-        time.sleep(1)
-        started = time.perf_counter()
-        for i in range(jobs):
-            broker.enqueue(
-                dramatiq.Message(
-                    queue_name="noop", actor_name="noop", args=(i,), kwargs={}, options={}
-                )
-            )
-        while int(counter.get(ns + ":done") or 0) < jobs:
-            time.sleep(0.005)
-        raw = jobs / (time.perf_counter() - started)
-        worker.communicate(b"", timeout=30)
-
+        raw = _raw_dramatiq(redis_server.url, jobs, threads)
         env = (
             os.environ
             | QUIET
@@ -248,13 +233,15 @@ def bench_jobs(jobs: int, threads: int) -> None:
             | {
                 "GAUNTLET_DATA_DIR": tempfile.mkdtemp(prefix="gauntlet-bench-"),
                 "GAUNTLET_REDIS_URL": redis_server.url,
-                "GAUNTLET_DATABASE_URL": postgres.url,
-                "GAUNTLET_WORKER_THREADS": str(threads),
             }
         )
+        # The worker settings are the defaults: nothing from the caller's environment.
+        env = {k: v for k, v in env.items() if not k.startswith("GAUNTLET_WORKER_")}
+        api_env = env | {"GAUNTLET_DATABASE_URL": _named(postgres.url, API_APP)}
+        worker_env = env | {"GAUNTLET_DATABASE_URL": _named(postgres.url, WORKER_APP)}
         target = PetsTarget().start()
-        server = Server(env, "api")
-        gworker = subprocess.Popen([*GAUNTLET, "worker"], env=env)
+        server = Server(api_env, "api")
+        gworker = subprocess.Popen([*GAUNTLET, "worker"], env=worker_env)
         try:
             step = {
                 "name": "health",
@@ -263,11 +250,13 @@ def bench_jobs(jobs: int, threads: int) -> None:
             }
             app_id, _ = server.app_with_suite(target.url, [step])
             server.wait(server.run(app_id))  # the worker is up
+            workers = _worker_shape(postgres.url)
             started = time.perf_counter()
             ids = [server.run(app_id) for _ in range(jobs)]
             for job_id in ids:
                 assert server.wait(job_id, poll_s=0.01)["job_status"] == "COMPLETED"
             gauntlet = jobs / (time.perf_counter() - started)
+            counts = _statements_per_job(server, app_id, postgres, jobs)
         finally:
             gworker.terminate()
             gworker.wait(timeout=30)
@@ -276,9 +265,148 @@ def bench_jobs(jobs: int, threads: int) -> None:
     finally:
         redis_server.stop()
         postgres.stop()
-    print(f"(b) {jobs} jobs, one worker process with {threads} threads, private Redis + PostgreSQL")
-    print(f"    raw Dramatiq no-op messages   : {raw:8.1f} msg/s")
-    print(f"    Gauntlet one-step runs        : {gauntlet:8.1f} jobs/s  ratio {gauntlet / raw:.3f}")
+    print(f"(b) {jobs} one-step RUN jobs, private Redis + PostgreSQL")
+    print(f"    raw Dramatiq no-op messages   : {raw:8.1f} msg/s  (one process, {threads} threads)")
+    print(
+        f"    Gauntlet one-step runs        : {gauntlet:8.1f} jobs/s  ratio {gauntlet / raw:.3f}"
+        f"  (`gauntlet worker` defaults: {workers})"
+    )
+    print(
+        f"    PostgreSQL statements per job (server log, {jobs} more jobs): "
+        f"worker {counts.worker:.1f} (of which idle background {counts.background:.1f}), "
+        f"API {counts.submit:.1f} to submit + {counts.get:.1f} per GET /jobs/{{id}}"
+    )
+
+
+def _raw_dramatiq(redis_url: str, jobs: int, threads: int) -> float:
+    import dramatiq
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+
+    ns = f"noop{secrets.token_hex(3)}"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", NOOP_WORKER, redis_url, ns, str(threads)], stdin=subprocess.PIPE
+    )
+    broker = RedisBroker(url=redis_url, namespace=ns)
+    broker.declare_queue("noop")
+    counter = redis.Redis.from_url(redis_url)
+    time.sleep(1)
+    started = time.perf_counter()
+    for i in range(jobs):
+        broker.enqueue(
+            dramatiq.Message(queue_name="noop", actor_name="noop", args=(i,), kwargs={}, options={})
+        )
+    while int(counter.get(ns + ":done") or 0) < jobs:
+        time.sleep(0.005)
+    raw = jobs / (time.perf_counter() - started)
+    worker.communicate(b"", timeout=30)
+    broker.close()
+    counter.close()
+    return raw
+
+
+# application_name of each process's connections, so the server's log tells them apart.
+API_APP, WORKER_APP, BENCH_APP = "gauntlet-api", "gauntlet-worker", "bench"
+
+
+def _named(url: str, application: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}application_name={application}"
+
+
+def _bench_engine(url: str) -> Any:
+    from sqlalchemy import create_engine
+
+    return create_engine(_named(url, BENCH_APP), isolation_level="AUTOCOMMIT")
+
+
+def _worker_shape(url: str) -> str:
+    """What the running `gauntlet worker` brought, as its heartbeats say."""
+    from sqlalchemy import text
+
+    engine = _bench_engine(url)
+    try:
+        with engine.connect() as connection:
+            threads = connection.execute(
+                text("SELECT threads FROM worker_heartbeats WHERE mode = 'worker'")
+            ).all()
+    finally:
+        engine.dispose()
+    per = sorted({row[0] for row in threads})
+    return f"{len(threads)} process(es) x {'/'.join(map(str, per))} threads"
+
+
+@dataclass
+class StatementCounts:
+    worker: float
+    background: float
+    submit: float
+    get: float
+
+
+# What the server logs per statement with log_statement=all: simple queries and the
+# execute step of extended ones (parse and bind are not logged).
+STATEMENT_LINE = re.compile(r"^([^|]*)\|.*?LOG:\s+(?:statement|execute [^:]*):")
+IDLE_WINDOW_S = 3.0
+
+
+def _statements_per_job(server: Server, app_id: str, postgres: Any, jobs: int) -> StatementCounts:
+    """Turn the server's statement log on, then count what each process sends: the
+    worker's for ``jobs`` jobs (after an idle window that measures its background), the
+    API's for their submission and for one GET /jobs/{id} each. Completion is read from
+    the database by this process (application ``bench``, not counted)."""
+    from sqlalchemy import text
+
+    engine = _bench_engine(postgres.url)
+    log_path = Path(postgres.log_path)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ALTER SYSTEM SET log_statement = 'all'"))
+            connection.execute(text("ALTER SYSTEM SET log_line_prefix = '%a|'"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+            time.sleep(0.5)  # every backend has read the new configuration
+            mark = log_path.stat().st_size
+            time.sleep(IDLE_WINDOW_S)
+            idle = _count(log_path, mark)
+            mark = log_path.stat().st_size
+            started = time.monotonic()
+            ids = [server.run(app_id) for _ in range(jobs)]
+            submitted = _count(log_path, mark)
+            done = text("SELECT count(*) FROM jobs WHERE id = ANY(:ids) AND status = 'COMPLETED'")
+            while connection.execute(done, {"ids": ids}).scalar_one() < jobs:
+                time.sleep(0.02)
+            time.sleep(0.5)  # what a worker does after the job reads COMPLETED
+            elapsed = time.monotonic() - started
+            worked = _count(log_path, mark)
+            mark = log_path.stat().st_size
+            for job_id in ids:
+                assert server.client.get(f"/jobs/{job_id}").json()["data"]["job_status"] == (
+                    "COMPLETED"
+                )
+            got = _count(log_path, mark)
+            connection.execute(text("ALTER SYSTEM RESET log_statement"))
+            connection.execute(text("ALTER SYSTEM RESET log_line_prefix"))
+            connection.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        engine.dispose()
+    background = idle.get(WORKER_APP, 0) / IDLE_WINDOW_S * elapsed
+    return StatementCounts(
+        worker=worked.get(WORKER_APP, 0) / jobs,
+        background=background / jobs,
+        submit=submitted.get(API_APP, 0) / jobs,
+        get=got.get(API_APP, 0) / jobs,
+    )
+
+
+def _count(log_path: Path, offset: int) -> Counter[str]:
+    """Statements per application logged since ``offset``."""
+    counts: Counter[str] = Counter()
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        for line in log.read().decode(errors="replace").splitlines():
+            match = STATEMENT_LINE.match(line)
+            if match:
+                counts[match.group(1)] += 1
+    return counts
 
 
 # Followers as raw asyncio connections: they only stamp each chunk's arrival and parse
@@ -391,7 +519,9 @@ def main() -> None:
         "--no-pin", action="store_true", help="(a): leave CPU placement to the scheduler"
     )
     parser.add_argument("--jobs", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="(b): threads of the raw Dramatiq worker"
+    )
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
