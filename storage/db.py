@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlmodel import Session, create_engine
 
 from core.errors import StorageFull
@@ -61,7 +62,41 @@ def build_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engine:
         event.listen(engine, "handle_error", full.on_error)
         event.listen(engine, "checkin", full.on_checkin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it cost a round trip per transaction (a fifth of a short job's). A
+    # connection the server closed (a restart, a terminated backend) is found at checkout
+    # without one (_drop_if_closed); the rare one that dies between checkout and use fails
+    # its first statement, and ``retrying``/``transaction`` run the work again at once.
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=DEFAULT_POOL_RECYCLE_S
+    )
+    event.listen(engine, "checkout", _drop_if_closed)
+    return engine
+
+
+# Pooled PostgreSQL connections are replaced after this long, so that one a firewall or
+# proxy dropped silently (no FIN, so not seen at checkout) does not live for ever.
+DEFAULT_POOL_RECYCLE_S = 1800
+
+
+def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection that is idle has nothing to read; if its socket is readable,
+    the server has closed it (it says why first: "terminating connection…") and the
+    pool is told to connect anew. A poll of the socket, not a round trip."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError) as exc:  # the socket is gone already
+        raise DisconnectionError(str(exc)) from exc
+    if readable:
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """True when ``exc`` says the connection died (SQLAlchemy invalidated it, and the
+    pool will hand out fresh ones): running the work again on another one is the fix."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -206,26 +241,62 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def retrying(engine: Engine, work: Callable[[Session, int], T], *, budget_s: float, what: str) -> T:
+@contextmanager
+def autocommit_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose every statement commits on its own (DBAPI autocommit): for work
+    that is one statement, or several that need not stand or fall together, it saves
+    the BEGIN and COMMIT round trips of a transaction."""
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with connection, Session(bind=connection, expire_on_commit=False) as session:
+        yield session
+
+
+def transaction(engine: Engine, work: Callable[[Session, int], T], *, what: str) -> T:
+    """``work(session, attempt)`` in a transaction of its own, committed; run once more,
+    at once, when its connection turned out to be dead (see ``is_stale_connection``):
+    what a pre-ping used to catch. Other errors are raised. ``work`` must be safe to run
+    again (a commit whose answer was lost may have landed; ``attempt`` 2 tells it)."""
+    return retrying(engine, work, budget_s=0.0, what=what)
+
+
+def retrying(
+    engine: Engine,
+    work: Callable[[Session, int], T],
+    *,
+    budget_s: float,
+    what: str,
+    autocommit: bool = False,
+) -> T:
     """``work(session, attempt)`` in a transaction of its own, committed; when the
     database cannot be reached (``OperationalError``: a restart, a failover, a full disk)
     it is rolled back and run again, after 0.1 s doubling up to 2 s, for ``budget_s`` in
-    all; then the last error is raised. ``work`` must be idempotent: a commit whose
-    answer was lost may have landed (``attempt`` > 1 tells it to check)."""
+    all; then the last error is raised. A connection found dead is replaced and the work
+    run again at once, whatever the budget. ``work`` must be idempotent: a commit whose
+    answer was lost may have landed (``attempt`` > 1 tells it to check). With
+    ``autocommit``, each statement of ``work`` commits on its own (``autocommit_scope``).
+    """
+    scope = autocommit_scope if autocommit else session_scope
     deadline = time.monotonic() + budget_s
-    attempt = 0
+    attempt = failures = 0
+    stale_retried = False
     while True:
         attempt += 1
         try:
-            with session_scope(engine) as session:
+            with scope(engine) as session:
                 result = work(session, attempt)
                 session.commit()
         except OperationalError as exc:
-            delay = min(RETRY_CAP_S, RETRY_FIRST_S * 2 ** (attempt - 1))
+            if not stale_retried and is_stale_connection(exc):
+                stale_retried = True
+                log.info("storage.stale_connection_replaced", what=what)
+                continue
+            failures += 1
+            delay = min(RETRY_CAP_S, RETRY_FIRST_S * 2 ** (failures - 1))
             if time.monotonic() + delay > deadline:
-                log.warning("storage.retry_gave_up", what=what, attempts=attempt)
+                if budget_s > 0:
+                    log.warning("storage.retry_gave_up", what=what, attempts=attempt)
                 raise
-            if attempt == 1:
+            if failures == 1:
                 log.warning("storage.retrying", what=what, error=str(exc).splitlines()[0])
             time.sleep(delay)
             continue
