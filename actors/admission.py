@@ -9,16 +9,16 @@ received it is free at once for another organization's job.
 
 from __future__ import annotations
 
+import json
 import random
 
 import structlog
 
 from actors.context import WorkerContext
 from core.jobs import JobKind, LoadTestParams
-from core.plans import default_plan
-from storage import job_states, plans
+from core.plans import default_plan, with_overrides
 from storage.db import session_scope
-from storage.job_states import OrgGate
+from storage.job_states import GateOf, OrgGate
 from storage.models import Job
 
 log = structlog.get_logger(__name__)
@@ -30,18 +30,22 @@ DEFAULT_RETRY_S = 2.0
 LOAD_TEST_TIME_LIMIT_MARGIN_S = 300
 
 
-def gate_for(ctx: WorkerContext, job_id: str) -> OrgGate | None:
-    """The job's organization's limits, or None when its plan has none that apply."""
-    with session_scope(ctx.engine) as session:
-        head = job_states.head(session, job_id)
-        if head is None:
+def gate_of(ctx: WorkerContext) -> GateOf:
+    """What a claim asks to tell whether a job's organization has limits that apply:
+    ``(org_id, virtual_users, overrides_json)`` -> the gate, or None when its plan (the
+    default with the organization's overrides, read by the claim itself) has none."""
+    default = default_plan(ctx.settings)
+
+    def of(org_id: str, virtual_users: int, overrides_json: str | None) -> OrgGate | None:
+        plan = default
+        if overrides_json is not None:
+            plan = with_overrides(default, None, json.loads(overrides_json))
+        users_limit = plan.concurrent_virtual_users if virtual_users else None
+        if plan.concurrent_jobs is None and users_limit is None:
             return None
-        org_id, virtual_users = head
-        plan = plans.effective(session, default_plan(ctx.settings), org_id)
-    users_limit = plan.concurrent_virtual_users if virtual_users else None
-    if plan.concurrent_jobs is None and users_limit is None:
-        return None
-    return OrgGate(org_id, plan.concurrent_jobs, users_limit, virtual_users)
+        return OrgGate(org_id, plan.concurrent_jobs, users_limit, virtual_users)
+
+    return of
 
 
 def offer_later(ctx: WorkerContext, job_id: str) -> None:

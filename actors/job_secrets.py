@@ -16,11 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from runner import Masker, parse_auth, secret_names, secrets_of, userinfo_secrets
-from storage import apps as app_rows
-from storage.models import Job
+from storage.models import App, Job
 
 
 def job_masker(auth: Mapping[str, Any] | None, urls: tuple[str | None, ...] = ()) -> Masker:
@@ -37,10 +35,10 @@ def job_masker(auth: Mapping[str, Any] | None, urls: tuple[str | None, ...] = ()
     return Masker(tuple(dict.fromkeys(found)), header_names, query_names)
 
 
-def masker_for(session: Session, job: Job) -> Masker:
-    """The masker of ``job``: its app's credentials (read now, as the job will use
-    them) and the user info of its base URL and of the app's endpoint."""
-    app = app_rows.get(session, job.org_id, job.app_id) if job.app_id else None
+def masker_for(job: Job, app: App | None) -> Masker:
+    """The masker of ``job``: the credentials of its ``app`` (read by the worker in the
+    claim's transaction, as the job will use them) and the user info of its base URL and
+    of the app's endpoint."""
     auth = json.loads(app.auth_json) if app is not None and app.auth_json else None
     try:
         params = json.loads(job.params_json)

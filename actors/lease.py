@@ -10,7 +10,7 @@ import structlog
 
 from actors.context import WorkerContext
 from storage import job_states
-from storage.db import session_scope
+from storage.db import autocommit_scope
 
 log = structlog.get_logger(__name__)
 # How often a stop request is looked for: the bound on "stopped within 2 s" with margin.
@@ -45,7 +45,9 @@ class LeaseKeeper:
         while not self._done.wait(STOP_POLL_SECONDS):
             try:
                 due = time.monotonic() - last_renewal >= renew_every
-                with session_scope(self.ctx.engine) as session:
+                # One statement each time (renewal: UPDATE … RETURNING), each its own
+                # transaction: no BEGIN/COMMIT round trips for a poll.
+                with autocommit_scope(self.ctx.engine) as session:
                     if due:
                         state = job_states.renew(session, self.job_id, self.ctx.worker_id, lease)
                         last_renewal = time.monotonic()

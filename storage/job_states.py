@@ -8,17 +8,32 @@ workers and late stop requests are all harmless. Terminal states never change.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, update
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, col, select
 
 from core.jobs import TERMINAL, JobStatus
 from storage import orgs
 from storage.db import retrying
 from storage.models import Job, SuiteReport, TestRun
+from storage.plans import OrgPlan
+
+# The hot path's statements are SQLAlchemy Core on the tables, run on the session's
+# connection: the ORM's bulk-update machinery (synchronize_session, identity map) cost
+# a short job more than its SQL did, and nothing here needs it.
+JOBS: Table = Job.__table__  # type: ignore[attr-defined]
+RUNS: Table = TestRun.__table__  # type: ignore[attr-defined]
+REPORTS: Table = SuiteReport.__table__  # type: ignore[attr-defined]
+
+
+def _core(session: Session, statement: Any) -> CursorResult[*tuple[Any, ...]]:
+    return session.connection().execute(statement)
+
 
 # How long the writes that finish a job keep retrying through a database outage before
 # the job is given up (left RUNNING; its lease expiry lets a worker run it again). Longer
@@ -46,55 +61,120 @@ class OrgGate:
 def claim(
     session: Session, job_id: str, owner: str, lease_s: float, gate: OrgGate | None = None
 ) -> Job | None:
-    """QUEUED -> RUNNING, or take over a RUNNING job whose lease expired. The claimed job,
-    or None when it is not claimable (running elsewhere, terminal, unknown) or, with a
-    ``gate``, when its organization has no room for it now (it stays QUEUED)."""
-    now = time.time()
-    conditions = [
-        col(Job.id) == job_id,
-        or_(
-            col(Job.status) == JobStatus.QUEUED,
-            (col(Job.status) == JobStatus.RUNNING) & (col(Job.lease_expires_at) < now),
-        ),
-        col(Job.stop_requested).is_(False),
-    ]
+    """``claim_in`` committed at once."""
+    job = claim_in(session, job_id, owner, lease_s, gate)
+    session.commit()
+    return job
+
+
+def claim_in(
+    session: Session, job_id: str, owner: str, lease_s: float, gate: OrgGate | None = None
+) -> Job | None:
+    """QUEUED -> RUNNING, or take over a RUNNING job whose lease expired: one conditional
+    ``UPDATE … RETURNING``, no re-read. The claimed job, or None when it is not claimable
+    (running elsewhere, terminal, unknown) or, with a ``gate``, when its organization has
+    no room for it now (it stays QUEUED). The caller commits."""
     if gate is not None:
         # The organization's row lock makes the room check and the claim one step for
         # every claim of that organization; the counts read the jobs themselves, so
         # there is no counter to drift when a job ends by any path.
         orgs.lock(session, gate.org_id)
+    row = _core(session, _claiming(job_id, owner, lease_s, gate)).first()
+    return None if row is None else _job(row)
+
+
+# What a claim returns besides the job: the organization's plan overrides (a JSON
+# object, None without any), from which the caller tells whether a limit applies.
+PLAN_LIMITS = "plan_limits_json"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of ``claim_gated``: the job when claimed; ``waiting`` when it was not
+    for want of room in its organization (it stays QUEUED)."""
+
+    job: Job | None
+    waiting: bool = False
+
+
+GateOf = Callable[[str, int, "str | None"], "OrgGate | None"]
+
+
+def claim_gated(
+    session: Session, job_id: str, owner: str, lease_s: float, gate_of: GateOf
+) -> Claim:
+    """``claim_in`` under the organization's limits, read in the same statement: the
+    claim returns the plan overrides of the job's organization, and ``gate_of(org_id,
+    virtual_users, overrides_json)`` says whether a limit applies. Without one (the
+    usual case) that single statement was the claim; with one, it is rolled back and
+    the job claimed again under the organization's lock with the room check. The
+    caller commits."""
+    plans: Table = OrgPlan.__table__  # type: ignore[attr-defined]
+    plan = (
+        core_select(plans.c.limits_json)
+        .where(plans.c.org_id == JOBS.c.org_id)
+        .scalar_subquery()
+        .label(PLAN_LIMITS)
+    )
+    row = _core(session, _claiming(job_id, owner, lease_s, None, plan)).first()
+    if row is None:
+        return Claim(None)
+    job = _job(row)
+    gate = gate_of(job.org_id, job.virtual_users, row._mapping[PLAN_LIMITS])
+    if gate is None:
+        return Claim(job)
+    session.rollback()
+    gated = claim_in(session, job_id, owner, lease_s, gate)
+    if gated is not None:
+        return Claim(gated)
+    return Claim(None, waiting=waits_for_room(session, job_id))
+
+
+def _claiming(job_id: str, owner: str, lease_s: float, gate: OrgGate | None, *extra: Any) -> Any:
+    now = time.time()
+    conditions = [
+        JOBS.c.id == job_id,
+        or_(
+            JOBS.c.status == JobStatus.QUEUED,
+            (JOBS.c.status == JobStatus.RUNNING) & (JOBS.c.lease_expires_at < now),
+        ),
+        JOBS.c.stop_requested.is_(False),
+    ]
+    if gate is not None:
         conditions.extend(_room(gate, job_id))
-    result = session.execute(
-        update(Job)
+    return (
+        update(JOBS)
         .where(*conditions)
         .values(
             status=JobStatus.RUNNING,
             lease_owner=owner,
             lease_expires_at=now + lease_s,
             started_at=now,
-            attempts=Job.attempts + 1,
+            attempts=JOBS.c.attempts + 1,
         )
+        .returning(*JOBS.c, *extra)
     )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(Job, job_id, populate_existing=True)
+
+
+def _job(row: Any) -> Job:
+    mapping = row._mapping
+    return Job(**{column.name: mapping[column] for column in JOBS.c})
 
 
 def _room(gate: OrgGate, job_id: str) -> list[ColumnElement[bool]]:
-    other = aliased(Job)
+    other = JOBS.alias("other")
     running = and_(
-        col(other.org_id) == gate.org_id,
-        col(other.status) == JobStatus.RUNNING,
-        col(other.id) != job_id,
+        other.c.org_id == gate.org_id,
+        other.c.status == JobStatus.RUNNING,
+        other.c.id != job_id,
     )
     conditions: list[ColumnElement[bool]] = []
     if gate.max_jobs is not None:
-        count = select(func.count()).select_from(other).where(running).scalar_subquery()
+        count = core_select(func.count()).select_from(other).where(running).scalar_subquery()
         conditions.append(count < gate.max_jobs)
     if gate.max_virtual_users is not None and gate.virtual_users:
         users = (
-            select(func.coalesce(func.sum(col(other.virtual_users)), 0))
+            core_select(func.coalesce(func.sum(other.c.virtual_users), 0))
             .where(running)
             .scalar_subquery()
         )
@@ -115,31 +195,33 @@ def waits_for_room(session: Session, job_id: str) -> bool:
     return row is not None and row[0] == JobStatus.QUEUED and not row[1]
 
 
-def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseState:
-    """Extend the lease; tells whether it is still held and whether a stop was asked."""
-    result = session.execute(
-        update(Job)
-        .where(
-            col(Job.id) == job_id,
-            col(Job.lease_owner) == owner,
-            col(Job.status) == JobStatus.RUNNING,
-        )
-        .values(lease_expires_at=time.time() + lease_s)
+def _held(job_id: str, owner: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        JOBS.c.id == job_id,
+        JOBS.c.lease_owner == owner,
+        JOBS.c.status == JobStatus.RUNNING,
     )
-    session.commit()
-    stop = session.exec(select(Job.stop_requested).where(Job.id == job_id)).first()
-    return LeaseState(held=result.rowcount == 1, stop_requested=bool(stop))  # type: ignore[attr-defined]
+
+
+def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseState:
+    """Extend the lease; tells whether it is still held and whether a stop was asked.
+    One statement (``UPDATE … RETURNING``), committed by the caller (or autocommitted)."""
+    held = _core(
+        session,
+        update(JOBS)
+        .where(*_held(job_id, owner))
+        .values(lease_expires_at=time.time() + lease_s)
+        .returning(JOBS.c.stop_requested),
+    ).first()
+    if held is not None:
+        return LeaseState(held=True, stop_requested=bool(held[0]))
+    return LeaseState(held=False, stop_requested=is_stop_requested(session, job_id))
 
 
 def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
-    session.execute(
-        update(Job)
-        .where(
-            col(Job.id) == job_id,
-            col(Job.lease_owner) == owner,
-            col(Job.status) == JobStatus.RUNNING,
-        )
-        .values(progress=max(0.0, min(1.0, progress)))
+    _core(
+        session,
+        update(JOBS).where(*_held(job_id, owner)).values(progress=max(0.0, min(1.0, progress))),
     )
 
 
@@ -158,13 +240,10 @@ def finish(
     (Redis), so the two never share a transaction; a follower that sees the terminal
     state before its event waits a moment for it."""
     assert status in TERMINAL
-    result = session.execute(
-        update(Job)
-        .where(
-            col(Job.id) == job_id,
-            col(Job.lease_owner) == owner,
-            col(Job.status) == JobStatus.RUNNING,
-        )
+    result = _core(
+        session,
+        update(JOBS)
+        .where(*_held(job_id, owner))
         .values(
             status=status,
             finished_at=time.time(),
@@ -173,23 +252,20 @@ def finish(
             progress=1.0,
             lease_owner=None,
             lease_expires_at=None,
-        )
+        ),
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def release(session: Session, job_id: str, owner: str) -> bool:
     """RUNNING -> QUEUED (a worker shutting down hands the job back). Caller commits."""
-    result = session.execute(
-        update(Job)
-        .where(
-            col(Job.id) == job_id,
-            col(Job.lease_owner) == owner,
-            col(Job.status) == JobStatus.RUNNING,
-        )
-        .values(status=JobStatus.QUEUED, lease_owner=None, lease_expires_at=None, progress=0.0)
+    result = _core(
+        session,
+        update(JOBS)
+        .where(*_held(job_id, owner))
+        .values(status=JobStatus.QUEUED, lease_owner=None, lease_expires_at=None, progress=0.0),
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def recoverable(
@@ -276,16 +352,17 @@ def finish_run(session: Session, run_id: str, **totals: float | int | str) -> bo
     """A test run RUNNING -> its final status and totals (``status``, ``passed_suites``…),
     only if it is still RUNNING. Caller commits."""
     assert totals.get("status") in ("PASSED", "FAILED", "STOPPED")
-    result = session.execute(
-        update(TestRun)
-        .where(col(TestRun.id) == run_id, col(TestRun.status) == "RUNNING")
-        .values(**totals)
+    result = _core(
+        session,
+        update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == "RUNNING").values(**totals),
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return result.rowcount == 1
 
 
 def is_stop_requested(session: Session, job_id: str) -> bool:
-    return bool(session.exec(select(Job.stop_requested).where(Job.id == job_id)).first())
+    return bool(
+        _core(session, core_select(JOBS.c.stop_requested).where(JOBS.c.id == job_id)).scalar()
+    )
 
 
 def expire_all_leases(session: Session) -> int:
@@ -311,18 +388,24 @@ def finish_durably(
     *,
     result_json: str | None = None,
     error: str | None = None,
+    also: Callable[[Session], object] | None = None,
     budget_s: float = FINISH_RETRY_BUDGET_S,
 ) -> bool:
-    """``finish`` committed, retried for ``budget_s``. True when the job ended with
+    """``finish`` committed, retried for ``budget_s``, with ``also`` (another idempotent
+    write, such as ``finish_run``) in the same transaction. True when the job ended with
     ``status`` by this call (a retry that finds the job already in ``status`` and
     unleased counts: its earlier attempt's commit landed)."""
 
     def work(session: Session, attempt: int) -> bool:
+        if also is not None:
+            also(session)
         if finish(session, job_id, owner, status, result_json=result_json, error=error):
             return True
         if attempt == 1:
             return False
-        row = session.exec(select(Job.status, Job.lease_owner).where(Job.id == job_id)).first()
+        row = _core(
+            session, core_select(JOBS.c.status, JOBS.c.lease_owner).where(JOBS.c.id == job_id)
+        ).first()
         return row is not None and row[0] == status and row[1] is None
 
     return retrying(engine, work, budget_s=budget_s, what=f"finish job {job_id}")
@@ -339,21 +422,46 @@ def finish_run_durably(engine: Engine, run_id: str, **totals: float | int | str)
     return retrying(engine, work, budget_s=FINISH_RETRY_BUDGET_S, what=f"finish run {run_id}")
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A running job's progress, written by its lease holder."""
+
+    job_id: str
+    owner: str
+    fraction: float
+
+
 def add_report_durably(
-    engine: Engine, report: SuiteReport, budget_s: float = FINISH_RETRY_BUDGET_S
+    engine: Engine,
+    report: SuiteReport,
+    budget_s: float = FINISH_RETRY_BUDGET_S,
+    *,
+    progress: Progress | None = None,
 ) -> str:
-    """Store a suite's report (its ``id`` set by the caller), retried for ``budget_s``;
-    a retry finding the report already stored does not store it twice. Its id."""
+    """Store a suite's report (its ``id`` set by the caller) and, if given, the job's
+    progress with it, retried for ``budget_s``; a retry finding the report already
+    stored does not store it twice. Each statement commits on its own (progress is a
+    hint, a report stands alone): one round trip each, no BEGIN/COMMIT. Its id."""
     values = report.model_dump()
+    values.pop("pk", None)
 
     def work(session: Session, attempt: int) -> str:
-        if (
+        stored = (
             attempt > 1
-            and session.exec(select(SuiteReport.id).where(SuiteReport.id == values["id"])).first()
-        ):
-            return str(values["id"])
-        session.add(SuiteReport.model_validate({**values, "pk": None}))
-        session.flush()
+            and _core(
+                session, core_select(REPORTS.c.id).where(REPORTS.c.id == values["id"])
+            ).first()
+        )
+        if not stored:
+            _core(session, insert(REPORTS).values(**values))
+        if progress is not None:
+            set_progress(session, progress.job_id, progress.owner, progress.fraction)
         return str(values["id"])
 
-    return retrying(engine, work, budget_s=budget_s, what=f"store report of run {report.run_id}")
+    return retrying(
+        engine,
+        work,
+        budget_s=budget_s,
+        what=f"store report of run {report.run_id}",
+        autocommit=True,
+    )

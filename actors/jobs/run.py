@@ -4,6 +4,10 @@ Suites of one run execute concurrently on a bounded pool (one target client each
 steps of a suite run in order. Each suite's report is stored as soon as it finishes, so
 a stopped run keeps what ran. A retried job first discards what its interrupted attempt
 wrote, so nothing is counted twice.
+
+The app, the suites and the new test run are read and written in the transaction that
+claims the job (:func:`prepare_run`); each report is stored with the job's progress;
+the run's totals are written in the transaction that finishes the job.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from threading import Lock
 from typing import Any
 
 from pydantic import TypeAdapter
+from sqlmodel import Session
 
-from actors.engine import JobExecution, Outcome
-from actors.jobs.suites import LoadedSuite, load_inputs
+from actors.engine import JobExecution, Outcome, prepared_by
+from actors.jobs.suites import LoadedSuite, RunInputs, inputs_of
 from core.jobs import (
     FailingStep,
     RunParams,
@@ -30,8 +37,7 @@ from core.jobs import (
 from runner import AssertionResult, StepResult, SuiteResult, explain, run_suite, without_userinfo
 from storage import job_states
 from storage import runs as run_rows
-from storage.db import session_scope
-from storage.models import SuiteReport, TestRun
+from storage.models import App, Job, SuiteReport, TestRun
 
 # Serialises a suite's steps in one call (pydantic-core), not one model_dump per step.
 STEP_LIST = TypeAdapter(list[StepResult])
@@ -101,6 +107,15 @@ class _RunRecorder:
     def suite_finished(self, loaded: LoadedSuite, result: SuiteResult) -> None:
         job = self.execution.job
         status = "STOPPED" if result.stopped else ("PASSED" if result.passed else "FAILED")
+        with self.lock:
+            self.done += 1
+            done = self.done
+        # The last suite's progress is the finish's (1.0): no write for it here.
+        progress = (
+            job_states.Progress(job.id, self.execution.ctx.worker_id, done / self.total)
+            if done < self.total
+            else None
+        )
         # Retried through a database blip (storage.job_states: finishing writes).
         report_id = job_states.add_report_durably(
             self.execution.ctx.engine,
@@ -119,10 +134,8 @@ class _RunRecorder:
                 duration_ms=result.duration_ms,
                 steps_json=STEP_LIST.dump_json(result.steps).decode(),
             ),
+            progress=progress,
         )
-        with self.lock:
-            self.done += 1
-            done = self.done
         self.execution.emit(
             "suite.completed",
             {
@@ -135,36 +148,54 @@ class _RunRecorder:
                 "duration_ms": round(result.duration_ms, 2),
             },
         )
-        self.execution.progress(done / max(1, self.total))
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """What the claim's transaction read and wrote for a run: its inputs (None: the app
+    is gone) and, when there is something to run, the test run it inserted (RUNNING)."""
+
+    inputs: RunInputs | None
+    run: TestRun | None
+
+
+def prepare_run(
+    session: Session, job: Job, params: RunParams | ValidateParams, app: App | None
+) -> PreparedRun:
+    suite_ids = (
+        [params.test_suite_id] if isinstance(params, ValidateParams) else params.test_suite_ids
+    )
+    inputs = inputs_of(session, app, suite_ids)
+    if inputs is None or not inputs.suites:
+        return PreparedRun(inputs, None)
+    if job.attempts > 1:
+        run_rows.discard_runs_of_job(session, job.id)
+    base_url = params.base_url or inputs.app.endpoint
+    run = TestRun(
+        org_id=job.org_id,
+        app_id=job.app_id or "",
+        job_id=job.id,
+        # What the run shows (run detail, reports, events): never the URL's user info.
+        base_url=without_userinfo(base_url),
+        total_suites=len(inputs.suites),
+    )
+    return PreparedRun(inputs, run_rows.insert_run(session, run))
 
 
 def execute_suites(
     execution: JobExecution[RunParams] | JobExecution[ValidateParams],
+    run: TestRun,
     suites: list[LoadedSuite],
     base_url: str,
     auth: dict[str, Any] | None,
 ) -> tuple[TestRun, list[SuiteResult]]:
-    """Run ``suites``; returns the finished test run and each suite's result in order."""
+    """Run ``suites`` in ``run`` (stored RUNNING); returns the run with its totals (to
+    be stored by the outcome's ``also``) and each suite's result in order."""
     job, ctx = execution.job, execution.ctx
     variables = execution.params.variables
-    # What the run shows (run detail, reports, events): never the URL's user info.
-    shown_url = without_userinfo(base_url)
-    with session_scope(ctx.engine) as session:
-        run_rows.discard_runs_of_job(session, job.id)
-        run = run_rows.add_run(
-            session,
-            TestRun(
-                org_id=job.org_id,
-                app_id=job.app_id or "",
-                job_id=job.id,
-                base_url=shown_url,
-                total_suites=len(suites),
-            ),
-        )
-        session.commit()
-        run_id = run.id
+    run_id = run.id
     execution.emit(
-        "run.started", {"test_run_id": run_id, "suites": len(suites), "base_url": shown_url}
+        "run.started", {"test_run_id": run_id, "suites": len(suites), "base_url": run.base_url}
     )
     recorder = _RunRecorder(execution, run_id, len(suites))
 
@@ -190,11 +221,14 @@ def execute_suites(
 
     started = time.monotonic()
     workers = max(1, min(ctx.settings.run_concurrency, len(suites)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"run-{job.id}") as pool:
-        results = list(pool.map(one, range(len(suites)), suites))
+    if workers == 1:  # no pool (and its thread) for a run of one suite at a time
+        results = [one(index, loaded) for index, loaded in enumerate(suites)]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"run-{job.id}") as pool:
+            results = list(pool.map(one, range(len(suites)), suites))
     stopped = any(r.stopped for r in results)
     failed_suites = sum(not r.passed and not r.stopped for r in results)
-    totals = {
+    totals: dict[str, Any] = {
         "status": "STOPPED" if stopped else ("PASSED" if failed_suites == 0 else "FAILED"),
         "passed_suites": sum(r.passed and not r.stopped for r in results),
         "failed_suites": failed_suites,
@@ -204,10 +238,29 @@ def execute_suites(
         "finished_at": time.time(),
         "duration_ms": (time.monotonic() - started) * 1000,
     }
-    finished = job_states.finish_run_durably(ctx.engine, run_id, **totals)
-    assert finished is not None
-    run = finished
-    return run, results
+    return TestRun(**(run.model_dump() | totals)), results
+
+
+def _finishing(run: TestRun) -> Any:
+    """The outcome's ``also``: the run's totals, stored with the job's finish."""
+    totals = {
+        name: getattr(run, name)
+        for name in (
+            "status",
+            "passed_suites",
+            "failed_suites",
+            "total_steps",
+            "passed_steps",
+            "failed_steps",
+            "finished_at",
+            "duration_ms",
+        )
+    }
+    return partial(_finish_run, run_id=run.id, totals=totals)
+
+
+def _finish_run(session: Session, *, run_id: str, totals: dict[str, Any]) -> bool:
+    return job_states.finish_run(session, run_id, **totals)
 
 
 def _summary(run: TestRun, missing: list[str]) -> RunSummary:
@@ -223,35 +276,37 @@ def _summary(run: TestRun, missing: list[str]) -> RunSummary:
 
 
 def _outcome(run: TestRun, summary: RunSummary) -> Outcome:
+    also = _finishing(run)
     if run.status == "STOPPED":
-        return Outcome("STOPPED", summary)
+        return Outcome("STOPPED", summary, also=also)
     if run.status == "PASSED":
-        return Outcome("COMPLETED", summary)
-    return Outcome("FAILED", summary, f"{run.failed_suites} of {run.total_suites} suites failed")
+        return Outcome("COMPLETED", summary, also=also)
+    error = f"{run.failed_suites} of {run.total_suites} suites failed"
+    return Outcome("FAILED", summary, error, also=also)
 
 
+@prepared_by(prepare_run)
 def run_job(execution: JobExecution[RunParams]) -> Outcome:
-    job = execution.job
-    with session_scope(execution.ctx.engine) as session:
-        inputs = load_inputs(session, job.org_id, job.app_id or "", execution.params.test_suite_ids)
+    prepared: PreparedRun = execution.prepared
+    inputs = prepared.inputs
     if inputs is None:
         return Outcome("FAILED", error="the app was deleted")
-    if not inputs.suites:
+    if not inputs.suites or prepared.run is None:
         return Outcome("FAILED", error="nothing to run: no test suites found")
     base_url = execution.params.base_url or inputs.app.endpoint
-    run, _ = execute_suites(execution, inputs.suites, base_url, inputs.auth)
+    run, _ = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
     return _outcome(run, _summary(run, inputs.missing))
 
 
+@prepared_by(prepare_run)
 def validate_job(execution: JobExecution[ValidateParams]) -> Outcome:
-    job = execution.job
+    prepared: PreparedRun = execution.prepared
+    inputs = prepared.inputs
     suite_id = execution.params.test_suite_id
-    with session_scope(execution.ctx.engine) as session:
-        inputs = load_inputs(session, job.org_id, job.app_id or "", [suite_id])
-    if inputs is None or not inputs.suites:
+    if inputs is None or not inputs.suites or prepared.run is None:
         return Outcome("FAILED", error=f"test suite {suite_id} no longer exists")
     base_url = execution.params.base_url or inputs.app.endpoint
-    run, results = execute_suites(execution, inputs.suites, base_url, inputs.auth)
+    run, results = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
     result = results[0]
     validation = ValidationOutcome(
         test_suite_id=suite_id,

@@ -34,10 +34,15 @@ def load_inputs(
 ) -> RunInputs | None:
     """The app and the suites to run (all of the app's when ``suite_ids`` is None);
     None when the app is gone."""
-    app = app_rows.get(session, org_id, app_id)
+    return inputs_of(session, app_rows.get(session, org_id, app_id), suite_ids)
+
+
+def inputs_of(session: Session, app: App | None, suite_ids: list[str] | None) -> RunInputs | None:
+    """``load_inputs`` for an ``app`` read already (the claim reads it); None when
+    there is no app."""
     if app is None:
         return None
-    rows = suite_rows.all_for_app(session, org_id, app_id, suite_ids)
+    rows = suite_rows.all_for_app(session, app.org_id, app.id, suite_ids)
     found = {row.id for row in rows}
     if suite_ids is not None:
         order = {sid: i for i, sid in enumerate(suite_ids)}

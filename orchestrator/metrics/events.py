@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from core import metrics
 from core.jobs import TERMINAL_EVENT_TYPES, JobKind
-from storage.db import session_scope
+from storage.db import autocommit_scope
 from storage.events import Event, EventStore, ForwardingEventStore, NewEvent
 from storage.models import Job
 
@@ -108,8 +108,9 @@ class MetricsEventStore(ForwardingEventStore):
             metrics.TARGET_REQUEST_DURATION.observe(duration_ms / 1000)
 
     def _finished(self, event: Event) -> None:
-        """One read of the job row (the event carries neither kind nor start time)."""
-        with session_scope(self.engine) as session:
+        """One read of the job row (the event carries neither kind nor start time), one
+        statement without a transaction around it."""
+        with autocommit_scope(self.engine) as session:
             job = session.get(Job, event.job_id)
             kind = job.type if job is not None else "unknown"
             span = (
