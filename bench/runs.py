@@ -251,11 +251,20 @@ def bench_jobs(jobs: int, threads: int) -> None:
             app_id, _ = server.app_with_suite(target.url, [step])
             server.wait(server.run(app_id))  # the worker is up
             workers = _worker_shape(postgres.url)
+            cpu_before = _cpu_seconds(gworker.pid), _cpu_seconds(server.process.pid)
             started = time.perf_counter()
             ids = [server.run(app_id) for _ in range(jobs)]
             for job_id in ids:
                 assert server.wait(job_id, poll_s=0.01)["job_status"] == "COMPLETED"
             gauntlet = jobs / (time.perf_counter() - started)
+            worker_cpu, api_cpu = (
+                (after - before) / jobs * 1000
+                for after, before in zip(
+                    (_cpu_seconds(gworker.pid), _cpu_seconds(server.process.pid)),
+                    cpu_before,
+                    strict=True,
+                )
+            )
             counts = _statements_per_job(server, app_id, postgres, jobs)
         finally:
             gworker.terminate()
@@ -272,10 +281,29 @@ def bench_jobs(jobs: int, threads: int) -> None:
         f"  (`gauntlet worker` defaults: {workers})"
     )
     print(
+        f"    CPU per job in the timed pass  : worker {worker_cpu:.1f} ms, API {api_cpu:.1f} ms"
+        " (the API's includes the benchmark's polling)"
+    )
+    print(
         f"    PostgreSQL statements per job (server log, {jobs} more jobs): "
         f"worker {counts.worker:.1f} (of which idle background {counts.background:.1f}), "
         f"API {counts.submit:.1f} to submit + {counts.get:.1f} per GET /jobs/{{id}}"
     )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and of its children alive now (the
+    processes of a supervising ``gauntlet worker``); 0 where /proc is missing."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def _raw_dramatiq(redis_url: str, jobs: int, threads: int) -> float:
