@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, col, select
@@ -25,14 +26,58 @@ from storage.plans import OrgPlan
 
 # The hot path's statements are SQLAlchemy Core on the tables, run on the session's
 # connection: the ORM's bulk-update machinery (synchronize_session, identity map) cost
-# a short job more than its SQL did, and nothing here needs it.
+# a short job more than its SQL did, and nothing here needs it. The statements a job
+# runs every time are built once, with bound parameters (named with a trailing "_"),
+# so neither their construction nor their cache key is paid per job.
 JOBS: Table = Job.__table__  # type: ignore[attr-defined]
 RUNS: Table = TestRun.__table__  # type: ignore[attr-defined]
 REPORTS: Table = SuiteReport.__table__  # type: ignore[attr-defined]
+PLANS: Table = OrgPlan.__table__  # type: ignore[attr-defined]
 
 
-def _core(session: Session, statement: Any) -> CursorResult[*tuple[Any, ...]]:
-    return session.connection().execute(statement)
+def _core(
+    session: Session, statement: Any, params: dict[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    return session.connection().execute(statement, params)
+
+
+# A job held by ``owner_``: the condition of every write of a job's lease holder.
+_HELD = (
+    JOBS.c.id == bindparam("job_id_"),
+    JOBS.c.lease_owner == bindparam("owner_"),
+    JOBS.c.status == JobStatus.RUNNING,
+)
+_RENEW = (
+    update(JOBS)
+    .where(*_HELD)
+    .values(lease_expires_at=bindparam("expires_"))
+    .returning(JOBS.c.stop_requested)
+)
+_SET_PROGRESS = update(JOBS).where(*_HELD).values(progress=bindparam("progress_"))
+_FINISH = (
+    update(JOBS)
+    .where(*_HELD)
+    .values(
+        status=bindparam("status_"),
+        finished_at=bindparam("at_"),
+        result_json=bindparam("result_"),
+        error=bindparam("error_"),
+        progress=1.0,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+)
+_RELEASE = (
+    update(JOBS)
+    .where(*_HELD)
+    .values(status=JobStatus.QUEUED, lease_owner=None, lease_expires_at=None, progress=0.0)
+)
+_STOP_REQUESTED = core_select(JOBS.c.stop_requested).where(JOBS.c.id == bindparam("job_id_"))
+_STATUS_AND_OWNER = core_select(JOBS.c.status, JOBS.c.lease_owner).where(
+    JOBS.c.id == bindparam("job_id_")
+)
+_REPORT_STORED = core_select(REPORTS.c.id).where(REPORTS.c.id == bindparam("id_"))
+_INSERT_REPORT = insert(REPORTS)
 
 
 # How long the writes that finish a job keep retrying through a database outage before
@@ -109,14 +154,9 @@ def claim_gated(
     usual case) that single statement was the claim; with one, it is rolled back and
     the job claimed again under the organization's lock with the room check. The
     caller commits."""
-    plans: Table = OrgPlan.__table__  # type: ignore[attr-defined]
-    plan = (
-        core_select(plans.c.limits_json)
-        .where(plans.c.org_id == JOBS.c.org_id)
-        .scalar_subquery()
-        .label(PLAN_LIMITS)
-    )
-    row = _core(session, _claiming(job_id, owner, lease_s, None, plan)).first()
+    now = time.time()
+    params = {"job_id_": job_id, "owner_": owner, "now_": now, "expires_": now + lease_s}
+    row = _core(session, _CLAIM_WITH_PLAN, params).first()
     if row is None:
         return Claim(None)
     job = _job(row)
@@ -154,6 +194,33 @@ def _claiming(job_id: str, owner: str, lease_s: float, gate: OrgGate | None, *ex
         )
         .returning(*JOBS.c, *extra)
     )
+
+
+_CLAIM_WITH_PLAN = (
+    update(JOBS)
+    .where(
+        JOBS.c.id == bindparam("job_id_"),
+        or_(
+            JOBS.c.status == JobStatus.QUEUED,
+            (JOBS.c.status == JobStatus.RUNNING) & (JOBS.c.lease_expires_at < bindparam("now_")),
+        ),
+        JOBS.c.stop_requested.is_(False),
+    )
+    .values(
+        status=JobStatus.RUNNING,
+        lease_owner=bindparam("owner_"),
+        lease_expires_at=bindparam("expires_"),
+        started_at=bindparam("now_"),
+        attempts=JOBS.c.attempts + 1,
+    )
+    .returning(
+        *JOBS.c,
+        core_select(PLANS.c.limits_json)
+        .where(PLANS.c.org_id == JOBS.c.org_id)
+        .scalar_subquery()
+        .label(PLAN_LIMITS),
+    )
+)
 
 
 def _job(row: Any) -> Job:
@@ -195,34 +262,19 @@ def waits_for_room(session: Session, job_id: str) -> bool:
     return row is not None and row[0] == JobStatus.QUEUED and not row[1]
 
 
-def _held(job_id: str, owner: str) -> tuple[ColumnElement[bool], ...]:
-    return (
-        JOBS.c.id == job_id,
-        JOBS.c.lease_owner == owner,
-        JOBS.c.status == JobStatus.RUNNING,
-    )
-
-
 def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseState:
     """Extend the lease; tells whether it is still held and whether a stop was asked.
     One statement (``UPDATE … RETURNING``), committed by the caller (or autocommitted)."""
-    held = _core(
-        session,
-        update(JOBS)
-        .where(*_held(job_id, owner))
-        .values(lease_expires_at=time.time() + lease_s)
-        .returning(JOBS.c.stop_requested),
-    ).first()
+    params = {"job_id_": job_id, "owner_": owner, "expires_": time.time() + lease_s}
+    held = _core(session, _RENEW, params).first()
     if held is not None:
         return LeaseState(held=True, stop_requested=bool(held[0]))
     return LeaseState(held=False, stop_requested=is_stop_requested(session, job_id))
 
 
 def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
-    _core(
-        session,
-        update(JOBS).where(*_held(job_id, owner)).values(progress=max(0.0, min(1.0, progress))),
-    )
+    fraction = max(0.0, min(1.0, progress))
+    _core(session, _SET_PROGRESS, {"job_id_": job_id, "owner_": owner, "progress_": fraction})
 
 
 def finish(
@@ -240,32 +292,20 @@ def finish(
     (Redis), so the two never share a transaction; a follower that sees the terminal
     state before its event waits a moment for it."""
     assert status in TERMINAL
-    result = _core(
-        session,
-        update(JOBS)
-        .where(*_held(job_id, owner))
-        .values(
-            status=status,
-            finished_at=time.time(),
-            result_json=result_json,
-            error=error,
-            progress=1.0,
-            lease_owner=None,
-            lease_expires_at=None,
-        ),
-    )
-    return result.rowcount == 1
+    params = {
+        "job_id_": job_id,
+        "owner_": owner,
+        "status_": status,
+        "at_": time.time(),
+        "result_": result_json,
+        "error_": error,
+    }
+    return _core(session, _FINISH, params).rowcount == 1
 
 
 def release(session: Session, job_id: str, owner: str) -> bool:
     """RUNNING -> QUEUED (a worker shutting down hands the job back). Caller commits."""
-    result = _core(
-        session,
-        update(JOBS)
-        .where(*_held(job_id, owner))
-        .values(status=JobStatus.QUEUED, lease_owner=None, lease_expires_at=None, progress=0.0),
-    )
-    return result.rowcount == 1
+    return _core(session, _RELEASE, {"job_id_": job_id, "owner_": owner}).rowcount == 1
 
 
 def recoverable(
@@ -352,17 +392,22 @@ def finish_run(session: Session, run_id: str, **totals: float | int | str) -> bo
     """A test run RUNNING -> its final status and totals (``status``, ``passed_suites``…),
     only if it is still RUNNING. Caller commits."""
     assert totals.get("status") in ("PASSED", "FAILED", "STOPPED")
-    result = _core(
-        session,
-        update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == "RUNNING").values(**totals),
+    params = {f"{name}_": value for name, value in totals.items()}
+    params["run_id_"] = run_id
+    return _core(session, _finishing_run(tuple(sorted(totals))), params).rowcount == 1
+
+
+@cache
+def _finishing_run(names: tuple[str, ...]) -> Any:
+    return (
+        update(RUNS)
+        .where(RUNS.c.id == bindparam("run_id_"), RUNS.c.status == "RUNNING")
+        .values({name: bindparam(f"{name}_") for name in names})
     )
-    return result.rowcount == 1
 
 
 def is_stop_requested(session: Session, job_id: str) -> bool:
-    return bool(
-        _core(session, core_select(JOBS.c.stop_requested).where(JOBS.c.id == job_id)).scalar()
-    )
+    return bool(_core(session, _STOP_REQUESTED, {"job_id_": job_id}).scalar())
 
 
 def expire_all_leases(session: Session) -> int:
@@ -403,9 +448,7 @@ def finish_durably(
             return True
         if attempt == 1:
             return False
-        row = _core(
-            session, core_select(JOBS.c.status, JOBS.c.lease_owner).where(JOBS.c.id == job_id)
-        ).first()
+        row = _core(session, _STATUS_AND_OWNER, {"job_id_": job_id}).first()
         return row is not None and row[0] == status and row[1] is None
 
     return retrying(engine, work, budget_s=budget_s, what=f"finish job {job_id}")
@@ -446,14 +489,8 @@ def add_report_durably(
     values.pop("pk", None)
 
     def work(session: Session, attempt: int) -> str:
-        stored = (
-            attempt > 1
-            and _core(
-                session, core_select(REPORTS.c.id).where(REPORTS.c.id == values["id"])
-            ).first()
-        )
-        if not stored:
-            _core(session, insert(REPORTS).values(**values))
+        if attempt == 1 or _core(session, _REPORT_STORED, {"id_": values["id"]}).first() is None:
+            _core(session, _INSERT_REPORT, values)
         if progress is not None:
             set_progress(session, progress.job_id, progress.owner, progress.fraction)
         return str(values["id"])

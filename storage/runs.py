@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, bindparam, delete, insert
 from sqlmodel import Session, col, select
 
 from storage.models import SuiteReport, TestRun
@@ -11,6 +11,11 @@ from storage.scoping import in_app
 
 RUNS: Table = TestRun.__table__  # type: ignore[attr-defined]
 REPORTS: Table = SuiteReport.__table__  # type: ignore[attr-defined]
+_INSERT_RUN = insert(RUNS)
+_DISCARD_REPORTS = delete(REPORTS).where(
+    REPORTS.c.run_id.in_(select(RUNS.c.id).where(RUNS.c.job_id == bindparam("job_id_")))
+)
+_DISCARD_RUNS = delete(RUNS).where(RUNS.c.job_id == bindparam("job_id_"))
 
 
 def add_run(session: Session, run: TestRun) -> TestRun:
@@ -23,7 +28,7 @@ def insert_run(session: Session, run: TestRun) -> TestRun:
     """``add_run`` as one Core INSERT on the session's connection: the worker's hot path,
     where the unit of work (identity map, flush bookkeeping) cost more than the row.
     ``run`` stays transient (not in the session)."""
-    session.connection().execute(insert(RUNS).values(**run.model_dump()))
+    session.connection().execute(_INSERT_RUN, run.model_dump())
     return run
 
 
@@ -45,10 +50,8 @@ def discard_runs_of_job(session: Session, job_id: str) -> int:
     """Remove what an earlier, interrupted attempt of the job wrote (never counted twice):
     two DELETEs, no read."""
     connection = session.connection()
-    runs = select(RUNS.c.id).where(RUNS.c.job_id == job_id)
-    connection.execute(delete(REPORTS).where(REPORTS.c.run_id.in_(runs)))
-    result = connection.execute(delete(RUNS).where(RUNS.c.job_id == job_id))
-    return int(result.rowcount or 0)
+    connection.execute(_DISCARD_REPORTS, {"job_id_": job_id})
+    return int(connection.execute(_DISCARD_RUNS, {"job_id_": job_id}).rowcount or 0)
 
 
 def page_runs(session: Session, org_id: str, app_id: str, offset: int, limit: int) -> Page[TestRun]:

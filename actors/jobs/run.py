@@ -238,7 +238,9 @@ def execute_suites(
         "finished_at": time.time(),
         "duration_ms": (time.monotonic() - started) * 1000,
     }
-    return TestRun(**(run.model_dump() | totals)), results
+    for name, value in totals.items():  # ``run`` is transient: this writes nothing
+        setattr(run, name, value)
+    return run, results
 
 
 def _finishing(run: TestRun) -> Any:
