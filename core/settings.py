@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         description="How long a rotated key keeps working beside its replacement.",
     )
     worker_threads: int = Field(default=4, ge=1, description="Worker threads per process.")
+    worker_processes: int | None = Field(
+        default=None,
+        ge=1,
+        description="`gauntlet worker` processes; unset: one per core. A worker process is "
+        "bound by Python's GIL, so a machine's cores need one each.",
+    )
     job_lease_seconds: float = Field(
         default=20,
         ge=1,

@@ -89,7 +89,12 @@ def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 @app.command()
 def worker(
-    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes [GAUNTLET_WORKER_PROCESSES; default: one per core]."
+        ),
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="Threads per process [GAUNTLET_WORKER_THREADS].")
     ] = None,
@@ -105,13 +110,14 @@ def worker(
 ) -> None:
     """Execute jobs from the Redis broker (scaled deployment). SIGTERM hands running jobs
     back to the queue within GAUNTLET_WORKER_SHUTDOWN_GRACE_SECONDS."""
-    from orchestrator.worker_process import run_worker, supervise
+    from orchestrator.worker_process import cores, run_worker, supervise
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     if not settings.scaled:
         _fail("gauntlet worker needs GAUNTLET_REDIS_URL (embedded mode runs jobs in 'serve')")
     threads = threads or settings.worker_threads
+    processes = processes or settings.worker_processes or cores()
     port = metrics_port if metrics_port is not None else settings.worker_metrics_port
     code = (
         run_worker(settings, threads, metrics_port=port)

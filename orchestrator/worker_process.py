@@ -1,7 +1,9 @@
 """``gauntlet worker``: worker processes for the scaled deployment.
 
 With ``--processes 1`` the command itself is the worker; with more, it supervises that
-many child processes and passes SIGTERM/SIGINT on. On SIGTERM a worker stops taking
+many child processes and passes SIGTERM/SIGINT on. The default is one process per core
+(``cores``): a worker process is bound by the GIL (the ORM, the driver, the runner), so
+one per core is what the machine can run at once. On SIGTERM a worker stops taking
 messages and hands its running jobs back (QUEUED) within the grace period, so no job is
 left RUNNING by a clean shutdown.
 """
@@ -37,6 +39,13 @@ SIGNAL_POLL_SECONDS = 0.2
 # After the grace period, this much longer for closing connections before the process
 # dumps every thread's stack to stderr and exits 1: a shutdown never hangs.
 SHUTDOWN_MARGIN_SECONDS = 10.0
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the OS tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def run_worker(settings: Settings, threads: int, *, metrics_port: int | None = None) -> int:

@@ -28,6 +28,9 @@ class Processes:
             "GAUNTLET_RATE_LIMIT_PER_MINUTE": "100000",
             "GAUNTLET_RATE_LIMIT_BURST": "100000",
             "GAUNTLET_LOG_FORMAT": "json",
+            # `gauntlet worker` is one process (not one per core) unless a test asks, so
+            # that the tests that kill a worker kill the process that runs the jobs.
+            "GAUNTLET_WORKER_PROCESSES": "1",
             **settings,
         }
         self.started: list[subprocess.Popen[bytes]] = []
