@@ -1,14 +1,14 @@
 """Dramatiq brokers and sending job messages.
 
 Embedded: Dramatiq's in-memory StubBroker, consumed by worker threads of the same
-process. Scaled: the Redis broker, consumed by ``gauntlet worker`` processes. A message
+process. Scaled: the Redis broker (with consumers that wait for a wake-up rather than
+poll, actors.redis_broker), consumed by ``gauntlet worker`` processes. A message
 carries only the job_id; the job row holds everything else.
 """
 
 from __future__ import annotations
 
 import dramatiq
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import (
     AgeLimit,
@@ -20,11 +20,16 @@ from dramatiq.middleware import (
 )
 
 from actors.middleware import JobLogContext
+from actors.redis_broker import IDLE_POLL_MS, WakingRedisBroker
 from actors.webhooks.queue import WEBHOOK_QUEUE
 from core.jobs import KINDS, JobKind
 
 QUEUE = "gauntlet-jobs"
 NAMESPACE = "gauntlet"
+# Dramatiq's worker timeout for our workers: how long an idle consumer waits between two
+# fetches at most (a new message wakes it at once, see actors.redis_broker), and how
+# long a stopping worker's threads take to notice.
+WORKER_TIMEOUT_MS = IDLE_POLL_MS
 
 
 def _middleware() -> list[dramatiq.Middleware]:
@@ -43,7 +48,7 @@ def build_broker(redis_url: str | None, namespace: str = NAMESPACE) -> dramatiq.
     """The broker for the deployment: Redis when a URL is given, else in-memory."""
     broker: dramatiq.Broker
     if redis_url:
-        broker = RedisBroker(url=redis_url, namespace=namespace, middleware=_middleware())
+        broker = WakingRedisBroker(url=redis_url, namespace=namespace, middleware=_middleware())
     else:
         broker = StubBroker(middleware=_middleware())
     broker.declare_queue(QUEUE)

@@ -12,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
 from actors.context import WorkerContext
+from actors.redis_broker import IDLE_POLL_MS
 from actors.webhooks.delivery import DeliveryContext, deliver
 from actors.webhooks.queue import DELIVER_ACTOR, WEBHOOK_QUEUE, DeliverySender
 from actors.webhooks.reaper import DeliveryReaper
@@ -82,7 +83,7 @@ class DeliveryPool:
         )
         declare(deliver_webhook)
         self.worker = dramatiq.Worker(
-            broker, queues={WEBHOOK_QUEUE}, worker_threads=threads, worker_timeout=100
+            broker, queues={WEBHOOK_QUEUE}, worker_threads=threads, worker_timeout=IDLE_POLL_MS
         )
         _expect_a_second_worker(broker)
         # As for jobs: a dead process holds no message it had not started on.
