@@ -143,3 +143,46 @@ def test_a_job_finishing_through_a_database_outage_completes_once(
     # One report for the one suite: the retried write stored it once.
     assert reports.status_code == 200, reports.text
     assert [r["status"] for r in reports.json()["data"]] == ["PASSED"]
+
+
+@pytest.mark.slow  # a PostgreSQL cluster of its own, restarted
+def test_after_a_database_restart_the_next_request_and_job_find_fresh_connections(
+    database: StoppablePostgres, redis_url: str, tmp_path: Path
+) -> None:
+    """The pools hold connections the restart closed. Without a pre-ping, they are found
+    dead at checkout (or retried at once): no request answers 503 and no job fails or
+    runs twice after the database is back."""
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=create_database(database.url, "restart"),
+        redis_url=redis_url,
+        redis_namespace=f"t{secrets.token_hex(5)}",
+        worker_threads=4,
+        rate_limit_per_minute=100_000,
+        rate_limit_burst=100_000,
+    )
+    target = OutageTarget(database)
+    target.seen["/last"] = 1  # the target does not stop the database here: the test does
+    try:
+        with serving(settings, embedded_workers=True) as api, admin_client(api) as client:
+            app_id, _ = create_app_with_suites(client, target.url, suite())
+            # Several jobs at once: the worker's pool holds several connections.
+            warm = [
+                client.post(f"/apps/{app_id}/test-suites/run", json={}).json()["data"]["job_id"]
+                for _ in range(4)
+            ]
+            assert all(wait_for_job(client, job)["job_status"] == "COMPLETED" for job in warm)
+            database.stop()
+            database.start()
+            listed = client.get("/jobs")
+            response = client.post(f"/apps/{app_id}/test-suites/run", json={})
+            job = wait_for_job(client, response.json()["data"]["job_id"], timeout=60)
+            events = read_events(client, job["job_id"])
+    finally:
+        target.close()
+
+    assert listed.status_code == 200, listed.text
+    assert response.status_code == 202, response.text
+    assert job["job_status"] == "COMPLETED", job
+    types = Counter(event["type"] for event in events)
+    assert "job.restarted" not in types and types["job.completed"] == 1, types

@@ -5,6 +5,7 @@ drift)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.jobs import JobKind, JobStatus
-from storage import job_states, orgs, usage
+from storage import job_states, orgs, plans, usage
 from storage import jobs as job_rows
 from storage.db import build_engine, session_scope
 from storage.job_states import OrgGate
@@ -160,3 +161,43 @@ def test_taking_over_an_expired_lease_does_not_count_the_job_twice(engine: Engin
     with session_scope(engine) as session:
         assert job_states.claim(session, job, "dead", -1.0, gate) is not None  # expired at once
     assert claim(engine, job, gate, "heir")
+
+
+def overrides_gate(org: str, virtual_users: int, overrides_json: str | None) -> OrgGate | None:
+    """A default plan without limits; an organization's overrides may set ``max_jobs``."""
+    limits = json.loads(overrides_json) if overrides_json else {}
+    if limits.get("concurrent_jobs") is None:
+        return None
+    return OrgGate(org, limits["concurrent_jobs"], None, virtual_users)
+
+
+def claim_gated(engine: Engine, job_id: str, owner: str) -> job_states.Claim:
+    with session_scope(engine) as session:
+        claim = job_states.claim_gated(session, job_id, owner, LEASE_S, overrides_gate)
+        session.commit()
+        return claim
+
+
+def test_a_claim_reads_the_organizations_overrides_and_keeps_their_limit(engine: Engine) -> None:
+    org = org_id(engine)
+    with session_scope(engine) as session:
+        plans.set_overrides(session, org, limits={"concurrent_jobs": 1})
+        session.commit()
+    first, second = new_jobs(engine, org, 2)
+
+    claimed = claim_gated(engine, first, "w1")
+    refused = claim_gated(engine, second, "w2")
+
+    assert claimed.job is not None and claimed.job.id == first and claimed.job.attempts == 1
+    assert refused == job_states.Claim(None, waiting=True)
+    with session_scope(engine) as session:
+        assert job_states.status_of(session, second) == JobStatus.QUEUED
+
+
+def test_a_claim_without_overrides_is_not_gated_and_happens_once(engine: Engine) -> None:
+    org = org_id(engine)
+    jobs = new_jobs(engine, org, 3)
+    claims = [claim_gated(engine, job, f"w{i}") for i, job in enumerate(jobs)]
+    assert [c.job.lease_owner if c.job else None for c in claims] == ["w0", "w1", "w2"]
+    # Claimed once only: a second message for the same job finds nothing to claim.
+    assert claim_gated(engine, jobs[0], "w9") == job_states.Claim(None)
