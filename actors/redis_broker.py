@@ -3,13 +3,13 @@
 Dramatiq's Redis consumer asks Redis for messages, and while there are none it asks
 again after a back-off capped by the worker's timeout; with the short timeout that kept
 a new job's wait short (100 ms), an idle worker sent Redis about ten fetches a second
-per queue, for ever. Here every enqueue also publishes a wake-up on the namespace's
-channel, and an idle consumer waits for that wake-up (or its back-off, now capped at
-``IDLE_POLL_MS``), so a new message is fetched at once and an idle worker costs Redis
-about one fetch a second per queue. The fetch itself stays Dramatiq's (its Lua script
-also keeps the worker's heartbeat and requeues dead workers' messages), and so does the
-back-off: a wake-up lost (a Redis restart, a subscription not yet made) costs at most
-``IDLE_POLL_MS`` of latency, never a message.
+per queue, for ever. Here every enqueue also publishes a wake-up naming its queue on the
+namespace's channel, and an idle consumer of that queue waits for it (or its back-off,
+now capped at ``IDLE_POLL_MS``), so a new message is fetched at once and an idle worker
+costs Redis about one fetch a second per queue. The fetch itself stays Dramatiq's (its
+Lua script also keeps the worker's heartbeat and requeues dead workers' messages), and
+so does the back-off: a wake-up lost (a Redis restart, a subscription not yet made)
+costs at most ``IDLE_POLL_MS`` of latency, never a message.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ RESUBSCRIBE_S = 1.0
 
 
 class _Sleeper:
-    """One consumer's wait: woken by a published wake-up or by a slot freeing (an ack)."""
+    """One consumer's wait: woken by a published wake-up for its queue or by a slot
+    freeing (an ack)."""
 
-    def __init__(self) -> None:
+    def __init__(self, queue_name: str) -> None:
+        self.queue_name = queue_name
         self._cond = threading.Condition()
         self._woken = False
 
@@ -59,8 +61,8 @@ class _Sleeper:
 
 
 class Waker:
-    """Wakes this process's sleeping consumers when a wake-up is published on
-    ``channel``, from a thread holding the subscription."""
+    """Wakes this process's sleeping consumers of a queue when a wake-up naming it is
+    published on ``channel``, from a thread holding the subscription."""
 
     def __init__(self, client: redis.Redis, channel: str) -> None:
         self._client = client
@@ -84,21 +86,22 @@ class Waker:
         with self._lock:
             self._sleepers.discard(sleeper)
 
-    def publish(self) -> None:
-        """Wake the idle consumers of every process of this namespace. Never raises: the
-        message is enqueued already, and consumers poll anyway."""
+    def publish(self, queue_name: str) -> None:
+        """Wake the idle consumers of ``queue_name`` in every process of this namespace.
+        Never raises: the message is enqueued already, and consumers poll anyway."""
         try:
-            self._client.publish(self._channel, b"")
+            self._client.publish(self._channel, queue_name)
         except redis.RedisError:
             log.debug("broker.wake_failed", channel=self._channel)
 
     def close(self) -> None:
         self._closed.set()
-        self._wake_all()
+        self._wake(None)
 
-    def _wake_all(self) -> None:
+    def _wake(self, queue_name: str | None) -> None:
+        """Wake the sleepers of ``queue_name`` (None: all of them)."""
         with self._lock:
-            sleepers = list(self._sleepers)
+            sleepers = [s for s in self._sleepers if queue_name in (None, s.queue_name)]
         for sleeper in sleepers:
             sleeper.wake()
 
@@ -108,10 +111,12 @@ class Waker:
             try:
                 pubsub.subscribe(self._channel)
                 # A wake-up may have been missed while there was no subscription.
-                self._wake_all()
+                self._wake(None)
                 while not self._closed.is_set():
-                    if pubsub.get_message(timeout=IDLE_POLL_MS / 1000) is not None:
-                        self._wake_all()
+                    message = pubsub.get_message(timeout=IDLE_POLL_MS / 1000)
+                    if message is not None:
+                        data = message["data"]
+                        self._wake(data.decode() if isinstance(data, bytes) else str(data))
             except redis.RedisError:
                 self._closed.wait(RESUBSCRIBE_S)
             finally:
@@ -132,7 +137,7 @@ class WakingRedisBroker(RedisBroker):
 
     def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
         enqueued = super().enqueue(message, delay=delay)
-        self.waker.publish()
+        self.waker.publish(enqueued.queue_name)  # the delay queue's for a delayed one
         return enqueued
 
     def close(self) -> None:
@@ -148,7 +153,7 @@ class _WakingConsumer(_RedisConsumer):
 
     def __init__(self, broker: WakingRedisBroker, *args: Any) -> None:
         super().__init__(broker, *args)
-        self.sleeper = _Sleeper()
+        self.sleeper = _Sleeper(self.queue_name)
         broker.waker.add(self.sleeper)
 
     def ack(self, message: MessageProxy) -> None:

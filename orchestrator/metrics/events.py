@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from core import metrics
 from core.jobs import TERMINAL_EVENT_TYPES, JobKind
@@ -111,13 +112,11 @@ class MetricsEventStore(ForwardingEventStore):
         """One read of the job row (the event carries neither kind nor start time), one
         statement without a transaction around it."""
         with autocommit_scope(self.engine) as session:
-            job = session.get(Job, event.job_id)
-            kind = job.type if job is not None else "unknown"
-            span = (
-                job.finished_at - job.started_at
-                if job is not None and job.started_at and job.finished_at
-                else None
-            )
+            row = session.execute(
+                select(Job.type, Job.started_at, Job.finished_at).where(col(Job.id) == event.job_id)
+            ).first()
+        kind = row[0] if row is not None else "unknown"
+        span = row[2] - row[1] if row is not None and row[1] and row[2] else None
         metrics.JOBS_FINISHED.labels(kind, event.status).inc()
         if span is not None:
             metrics.JOB_DURATION.labels(kind).observe(max(0.0, span))
