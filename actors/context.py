@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -33,6 +34,8 @@ class WorkerContext:
     # Sends a job's message again after a delay (job_id, kind, delay_s, time_limit_s),
     # for a job whose organization has no room for it yet (actors.admission).
     send_later: Callable[[str, str, float, float | None], None] | None = None
+    # The thread keeping this worker's job leases (actors.lease), made on first use.
+    lease_watcher: Any = field(default=None, repr=False, compare=False)
 
     def host_policy(self) -> HostPolicy:
         s = self.settings

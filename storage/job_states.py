@@ -272,6 +272,33 @@ def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseSta
     return LeaseState(held=False, stop_requested=is_stop_requested(session, job_id))
 
 
+_RENEW_MANY = (
+    update(JOBS)
+    .where(
+        JOBS.c.id.in_(bindparam("job_ids_", expanding=True)),
+        JOBS.c.lease_owner == bindparam("owner_"),
+        JOBS.c.status == JobStatus.RUNNING,
+    )
+    .values(lease_expires_at=bindparam("expires_"))
+    .returning(JOBS.c.id, JOBS.c.stop_requested)
+)
+_STOPS_REQUESTED = core_select(JOBS.c.id).where(
+    JOBS.c.id.in_(bindparam("job_ids_", expanding=True)), JOBS.c.stop_requested.is_(True)
+)
+
+
+def renew_many(session: Session, job_ids: list[str], owner: str, lease_s: float) -> dict[str, bool]:
+    """``renew`` for several jobs of ``owner`` in one statement: ``{job_id:
+    stop_requested}`` of those whose lease it still held (the others are lost)."""
+    params = {"job_ids_": job_ids, "owner_": owner, "expires_": time.time() + lease_s}
+    return {row[0]: bool(row[1]) for row in _core(session, _RENEW_MANY, params)}
+
+
+def stops_requested(session: Session, job_ids: list[str]) -> set[str]:
+    """Which of ``job_ids`` were asked to stop; one statement."""
+    return {row[0] for row in _core(session, _STOPS_REQUESTED, {"job_ids_": job_ids})}
+
+
 def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
     fraction = max(0.0, min(1.0, progress))
     _core(session, _SET_PROGRESS, {"job_id_": job_id, "owner_": owner, "progress_": fraction})
