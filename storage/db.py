@@ -87,7 +87,7 @@ def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         return
     try:
         readable, _, _ = select.select([pgconn.socket], [], [], 0)
-    except (OSError, ValueError) as exc:  # the socket is gone already
+    except Exception as exc:  # no socket any more (the driver says so its own way)
         raise DisconnectionError(str(exc)) from exc
     if readable:
         raise DisconnectionError("the server closed this pooled connection")
