@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.models import Job
@@ -17,6 +18,16 @@ def add(session: Session, job: Job) -> Job:
 def get(session: Session, org_id: str, job_id: str) -> Job | None:
     job = session.get(Job, job_id)
     return job if job is not None and job.org_id == org_id else None
+
+
+def read(engine: Engine, org_id: str, job_id: str) -> Job | None:
+    """``get`` in one round trip: a single SELECT on a connection in autocommit, with no
+    transaction to begin and roll back around it (what clients polling a job pay on every
+    poll). The row is whatever was committed when the statement ran."""
+    statement = select(Job).where(col(Job.id) == job_id, col(Job.org_id) == org_id)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(statement).first()
+    return None if row is None else Job(**row._mapping)
 
 
 def page(

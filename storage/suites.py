@@ -43,6 +43,17 @@ def all_for_app(
     return list(session.exec(statement.order_by(col(TestSuite.pk))).all())
 
 
+def ids_for_app(
+    session: Session, org_id: str, app_id: str, ids: list[str] | None = None
+) -> list[str]:
+    """``all_for_app``'s ids only: a job's submission checks its suites exist without
+    reading their bodies (a long suite's is megabytes)."""
+    statement = select(TestSuite.id).where(TestSuite.org_id == org_id, TestSuite.app_id == app_id)
+    if ids is not None:
+        statement = statement.where(col(TestSuite.id).in_(ids))
+    return list(session.exec(statement.order_by(col(TestSuite.pk))).all())
+
+
 def count_for_org(session: Session, org_id: str) -> int:
     return count(session, select(TestSuite.pk).where(TestSuite.org_id == org_id))
 

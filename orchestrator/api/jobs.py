@@ -45,8 +45,8 @@ def list_jobs(
 
 
 @router.get("/{jobId}", response_model=DataEnvelope[JobPublic], summary="Get a job")
-def get_job(jobId: str, principal: Caller, session: SessionDep) -> Response:
-    return ok(service.public(service.get(session, principal.org_id, jobId)))
+def get_job(jobId: str, principal: Caller, runtime: RuntimeDep) -> Response:
+    return ok(service.public(service.read(runtime, principal.org_id, jobId)))
 
 
 @router.post(

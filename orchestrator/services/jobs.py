@@ -63,6 +63,14 @@ def get(session: Session, org_id: str, job_id: str) -> Job:
     return job
 
 
+def read(runtime: Runtime, org_id: str, job_id: str) -> Job:
+    """``get`` for a client polling the job: one statement, outside any transaction."""
+    job = job_rows.read(runtime.engine, org_id, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
 def page(
     session: Session,
     org_id: str,

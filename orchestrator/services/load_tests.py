@@ -57,7 +57,7 @@ def create(
         profile=body.profile,
         spawn_rate=body.spawn_rate,
         thresholds=body.thresholds,
-        test_suite_ids=[row.id for row in chosen] if body.labels else body.test_suite_ids,
+        test_suite_ids=chosen if body.labels else body.test_suite_ids,
         labels=body.labels,
         variables=body.variables or {},
         workers=body.workers,

@@ -44,7 +44,7 @@ def submit_run(
     params = RunParams(
         base_url=base_url,
         # Labels are resolved now: the job runs the suites that carried them when it was asked.
-        test_suite_ids=[row.id for row in chosen] if body.labels else body.test_suite_ids,
+        test_suite_ids=chosen if body.labels else body.test_suite_ids,
         labels=body.labels,
         variables=body.variables or {},
     )

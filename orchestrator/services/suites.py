@@ -132,12 +132,13 @@ def page(
 
 def require_suites(
     session: Session, org_id: str, app_id: str, ids: list[str] | None, purpose: str
-) -> list[TestSuite]:
-    """The listed suites of the app (all of them when ``ids`` is None) for a job to use;
-    ValidationFailed naming ``test_suite_ids`` for unknown ids or when there are none."""
-    found = suite_rows.all_for_app(session, org_id, app_id, ids)
+) -> list[str]:
+    """The ids of the listed suites of the app (all of them when ``ids`` is None) for a
+    job to use; ValidationFailed naming ``test_suite_ids`` for unknown ids or when there
+    are none."""
+    found = suite_rows.ids_for_app(session, org_id, app_id, ids)
     if ids is not None:
-        missing = sorted(set(ids) - {row.id for row in found})
+        missing = sorted(set(ids) - set(found))
         if missing:
             raise ValidationFailed(
                 f"unknown test suite(s): {', '.join(missing)}", field="test_suite_ids"
@@ -168,9 +169,9 @@ def select_suites(
     ids: list[str] | None,
     labels: list[str] | None,
     purpose: str,
-) -> list[TestSuite]:
-    """The suites a job uses: those with any of ``labels``, else the listed ``ids``, else
-    all of them (:func:`require_suites`). ValidationFailed naming ``labels`` when both
+) -> list[str]:
+    """The ids of the suites a job uses: those with any of ``labels``, else the listed
+    ``ids``, else all of them (:func:`require_suites`). ValidationFailed naming ``labels`` when both
     selectors are given or no suite carries any of the labels."""
     if labels is None:
         return require_suites(session, org_id, app_id, ids, purpose)
@@ -178,7 +179,7 @@ def select_suites(
         raise ValidationFailed("give test_suite_ids or labels, not both", field="labels")
     wanted = set(labels)
     chosen = [
-        row
+        row.id
         for row in suite_rows.all_for_app(session, org_id, app_id, None)
         if wanted.intersection(labels_of(row))
     ]

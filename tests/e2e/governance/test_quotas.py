@@ -130,6 +130,20 @@ def test_load_tests_are_counted_in_virtual_user_seconds(
     assert used(admin, "load_test_vu_seconds_per_month") == 100
 
 
+def test_a_first_load_test_over_the_monthly_quota_is_refused(
+    admin: httpx.Client, org: str, set_plan: SetPlan
+) -> None:
+    # Nothing counted yet this month: the charge would create the counter over the quota.
+    set_plan(org, load_test_vu_seconds_per_month=100)
+    app_id = app_with_suite(admin)
+    path = f"/apps/{app_id}/load-tests"
+    refused = admin.post(path, json={"virtual_users": 11, "duration_secs": 10})
+    assert_error(refused, 429, "QUOTA_EXCEEDED")
+    assert admin.get(path).json()["meta"]["pagination"]["total_count"] == 0
+    assert used(admin, "load_test_vu_seconds_per_month") == 0
+    assert admin.post(path, json={"virtual_users": 10, "duration_secs": 10}).status_code == 202
+
+
 def test_load_test_larger_than_the_plan_runs_at_once_is_400(
     admin: httpx.Client, org: str, set_plan: SetPlan
 ) -> None:
