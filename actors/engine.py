@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from actors import admission, job_secrets
@@ -111,6 +111,8 @@ class _Claimed:
     masker: Masker = field(default_factory=Masker)
     params: BaseModel | None = None
     prepared: Any = None
+    # Why the job fails at once: its parameters do not parse, or preparing it raised.
+    error: str | None = None
 
 
 def _claim(ctx: WorkerContext, job_id: str, handler: Handler) -> _Claimed:
@@ -136,8 +138,20 @@ def _claim(ctx: WorkerContext, job_id: str, handler: Handler) -> _Claimed:
         except (ValueError, ValidationError) as exc:
             # Not retried: a job whose stored parameters do not parse never will.
             log.error("job.params_invalid", job_id=job.id, error=str(exc))
-            return _Claimed(job, masker=masker)
-        prepared = preparer(session, job, params, app) if preparer is not None else None
+            return _Claimed(job, masker=masker, error="invalid job parameters")
+        if preparer is None:
+            return _Claimed(job, masker=masker, params=params)
+        try:
+            prepared = preparer(session, job, params, app)
+        except DBAPIError:
+            raise  # the transaction is broken: nothing is claimed, the broker retries
+        except Exception as exc:
+            # Data that cannot be read (a stored suite that no longer parses) fails the
+            # job, as it did when the handler read it; the claim itself still commits,
+            # or the job would be claimed and fail again for ever.
+            log.exception("job.prepare_failed", job_id=job.id)
+            error = f"internal error: {type(exc).__name__}: {exc}"
+            return _Claimed(job, masker=masker, params=params, error=error)
         return _Claimed(job, masker=masker, params=params, prepared=prepared)
 
     return transaction(ctx.engine, work, what=f"claim job {job_id}")
@@ -167,8 +181,9 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     events.emit("job.started", "RUNNING", {"attempt": job.attempts, "worker": ctx.worker_id})
     try:
         with LeaseKeeper(ctx, job.id) as keeper:
-            if claimed.params is None:
-                _finish(ctx, job, events, Outcome("FAILED", error="invalid job parameters"))
+            if claimed.error is not None or claimed.params is None:
+                error = claimed.error or "invalid job parameters"
+                _finish(ctx, job, events, Outcome("FAILED", error=error))
                 return
             execution = JobExecution(
                 ctx, job, events, keeper, claimed.params, claimed.masker, claimed.prepared
