@@ -69,6 +69,9 @@ class _Watcher:
         self._cond = threading.Condition()
         self._keepers: set[LeaseKeeper] = set()
         self._thread: threading.Thread | None = None
+        # Ticks failed in a row: an outage is logged when it starts and when it ends, not
+        # with a traceback four times a second while it lasts.
+        self._failures = 0
 
     def add(self, keeper: LeaseKeeper) -> None:
         with self._cond:
@@ -121,4 +124,10 @@ class _Watcher:
                         keeper.stop_requested |= keeper.job_id in stopping
         except Exception:
             # A database hiccup must not end the watch; a lease has slack for it.
-            log.warning("job.lease_renewal_failed", jobs=len(keepers), exc_info=True)
+            self._failures += 1
+            if self._failures == 1:
+                log.warning("job.lease_renewal_failed", jobs=len(keepers), exc_info=True)
+            return
+        if self._failures:
+            log.info("job.lease_renewal_recovered", failed_ticks=self._failures)
+            self._failures = 0
