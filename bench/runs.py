@@ -1,11 +1,13 @@
 """The run pipeline against baselines measured in the same run.
 
     .venv/bin/python bench/runs.py [--only a|b|c] [--steps 2000] [--rounds 7] [--no-pin]
-                                   [--jobs 200] [--followers 100]
+                                   [--join start|end] [--no-peers] [--jobs 200] [--followers 100]
 
 (a) steps per second of one long suite run as a job through the API (``gauntlet serve``,
-    embedded) against a fast local target (nginx serving a static file when installed),
-    vs a plain sequential httpx loop over the same requests;
+    embedded, once per runner transport), submit -> end of the job's event stream read by
+    a follower attached from the submission, against a fast local target (nginx serving a
+    static file when installed), vs plain sequential httpx and urllib3 loops over the same
+    requests and the same suite in StepCI and Newman (npm; skipped without node);
 (b) jobs per second end to end for many one-step runs in the scaled deployment
     (``gauntlet api`` + one ``gauntlet worker``, private Redis and PostgreSQL), vs raw
     Dramatiq no-op messages through the same Redis with a worker of the same threads;
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -100,16 +103,18 @@ class Server:
                 return dict(job)
             time.sleep(poll_s)
 
-    def wait_for_end_event(self, job_id: str, after: int) -> dict:
+    def wait_for_end_event(self, job_id: str, after: int = 0) -> tuple[dict, int]:
         """Follow the job's events from ``after`` until the stream ends (the terminal
-        event), as a CI script does. Starting near the end keeps the measured server
-        from streaming every step's event to the benchmark while it runs."""
+        event), as a CI script does; returns the job and the number of event lines
+        received. The lines are counted, not parsed, so that the follower's own work
+        stays small next to the server's it measures."""
+        lines = 0
         with self.client.stream(
             "GET", f"/jobs/{job_id}/events", params={"after": after}
         ) as response:
-            for _ in response.iter_lines():
-                pass
-        return dict(self.client.get(f"/jobs/{job_id}").json()["data"])
+            for chunk in response.iter_raw():
+                lines += chunk.count(b"\n")
+        return dict(self.client.get(f"/jobs/{job_id}").json()["data"]), lines
 
     def stop(self) -> None:
         self.client.close()
@@ -124,68 +129,160 @@ def _raw_loop(client: httpx.Client, url: str, steps: int) -> float:
     return steps / (time.perf_counter() - started)
 
 
-def bench_steps(steps: int, rounds: int, pin: bool) -> None:
-    """Rounds alternate the baseline and Gauntlet, so that a machine whose speed drifts
-    (a shared VM) moves both alike; the median round's ratio is the figure.
+def _urllib3_loop(pool: Any, url: str, steps: int) -> float:
+    started = time.perf_counter()
+    for _ in range(steps):
+        assert pool.request("GET", url).status == 200
+    return steps / (time.perf_counter() - started)
 
-    With ``pin``, the target runs on the last CPU and both contenders (the httpx loop in
-    this process, the Gauntlet server) on the first: each in turn gets one core, against
+
+# The runner's transports (runner/target.py): each Gauntlet server is started with one.
+TRANSPORTS = ("stdlib", "httpcore")
+
+
+def bench_steps(
+    steps: int, rounds: int, pin: bool, join: str = "start", peers: bool = True
+) -> None:
+    """Rounds alternate the contenders (a plain httpx loop, a plain urllib3 loop, Gauntlet
+    with each runner transport, StepCI, Newman), so that a machine whose speed drifts (a
+    shared VM) moves them alike; the median of the rounds' ratios is the figure.
+
+    Gauntlet is timed from the submission to the end of the job's event stream, read by a
+    follower attached from the submission (``join="start"``: it receives every step's
+    event while the run goes on) or from the last steps' events (``join="end"``).
+
+    With ``pin``, the target runs on the last CPU and every contender (the loops in this
+    process, the Gauntlet servers, node) on the first: each in turn gets one core, against
     a target that has another to itself. Unpinned on a 2-core machine, the target and
     whichever contender runs share both cores with every other thread the scheduler
     wakes (the server has more of them), which the loop pays less for."""
+    import urllib3
+
+    from bench._peers import Peers
+
     cpus = _bench_cpus() if pin else None
     target_cpu, contender_cpu = cpus or (None, None)
+    tools, about_peers = Peers.install() if peers else (None, "not asked for (--no-peers)")
+    if tools is None:
+        print(f"(a) StepCI and Newman skipped: {about_peers}")
+    rates: dict[str, list[float]] = {}
+    inside: dict[str, list[float]] = {}
+    own: dict[str, list[float]] = {}
     with static_target(target_cpu) as (base_url, path, description):
+        url = base_url + path
         request = {"method": "GET", "path": path}
         step = {
             "name": "get",
             "request": request,
             "assertions": [{"type": "status_code", "expected": 200}],
         }
-        data = tempfile.mkdtemp(prefix="gauntlet-bench-")
-        server = Server(
-            os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data}, cpu=contender_cpu
-        )
+        servers: dict[str, Server] = {}
+        apps: dict[str, str] = {}
         everywhere = os.sched_getaffinity(0) if cpus else set()
-        if contender_cpu is not None:
-            os.sched_setaffinity(0, {contender_cpu})
-        raw_rates, run_rates, wall_rates = [], [], []
         try:
-            app_id, _ = server.app_with_suite(base_url, [step] * steps)
-            server.wait(server.run(app_id))  # warm-up
-            with httpx.Client() as client:  # baseline: the same requests, sequential
-                _raw_loop(client, base_url + path, 100)  # warm-up
+            for transport in TRANSPORTS:
+                data = tempfile.mkdtemp(prefix="gauntlet-bench-")
+                env = os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data}
+                env["GAUNTLET_RUNNER_TRANSPORT"] = transport
+                servers[transport] = Server(env, cpu=contender_cpu)
+                apps[transport], _ = servers[transport].app_with_suite(base_url, [step] * steps)
+                servers[transport].wait(servers[transport].run(apps[transport]))  # warm-up
+            if contender_cpu is not None:
+                os.sched_setaffinity(0, {contender_cpu})
+            if tools is not None:
+                tools.write_suite(url, steps)
+                tools.run_stepci()  # warm-up (node's caches)
+            with httpx.Client() as client, urllib3.PoolManager() as pool:
+                _raw_loop(client, url, 100)  # warm-up
+                _urllib3_loop(pool, url, 100)
                 for _ in range(rounds):
-                    raw_rates.append(_raw_loop(client, base_url + path, steps))
-                    submitted = time.perf_counter()
-                    # Events before the last steps' are not streamed (see the method).
-                    job = server.wait_for_end_event(server.run(app_id), after=steps)
-                    wall_rates.append(steps / (time.perf_counter() - submitted))
-                    run = server.client.get(
-                        f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
-                    ).json()["data"]
-                    run_rates.append(steps / (run["duration_ms"] / 1000))
+                    rates.setdefault("httpx", []).append(_raw_loop(client, url, steps))
+                    rates.setdefault("urllib3", []).append(_urllib3_loop(pool, url, steps))
+                    for transport, server in servers.items():
+                        app_id = apps[transport]
+                        submitted = time.perf_counter()
+                        job_id = server.run(app_id)
+                        job, lines = server.wait_for_end_event(
+                            job_id, after=0 if join == "start" else steps
+                        )
+                        took = time.perf_counter() - submitted
+                        assert job["job_status"] == "COMPLETED", job
+                        if join == "start":
+                            assert lines >= steps, f"the follower received {lines} events"
+                        run = server.client.get(
+                            f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
+                        ).json()["data"]
+                        assert run["passed_steps"] == steps, run
+                        rates.setdefault(transport, []).append(steps / took)
+                        inside.setdefault(transport, []).append(steps / (run["duration_ms"] / 1000))
+                    if tools is not None:
+                        for name, runner in (
+                            ("StepCI", tools.run_stepci),
+                            ("Newman", tools.run_newman),
+                        ):
+                            result = runner()
+                            rates.setdefault(name, []).append(steps / result.wall_s)
+                            own.setdefault(name, []).append(steps / result.run_s)
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
+            if tools is not None:
+                tools.close()
             if everywhere:  # (b) and (c) run unpinned
                 os.sched_setaffinity(0, everywhere)
-    ratios = sorted(run / raw for run, raw in zip(run_rates, raw_rates, strict=True))
-    walls = sorted(wall / raw for wall, raw in zip(wall_rates, raw_rates, strict=True))
-    pinning = (
-        f"target on CPU {target_cpu}, both contenders on CPU {contender_cpu}"
-        if cpus
-        else "not pinned"
-    )
+    _report_steps(steps, description, cpus, join, about_peers, rates, inside, own)
+
+
+def _report_steps(
+    steps: int,
+    description: str,
+    cpus: tuple[int, int] | None,
+    join: str,
+    about_peers: str,
+    rates: dict[str, list[float]],
+    inside: dict[str, list[float]],
+    own: dict[str, list[float]],
+) -> None:
+    def ratio(a: list[float], b: list[float]) -> float:
+        return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+    pinning = f"target on CPU {cpus[0]}, every contender on CPU {cpus[1]}" if cpus else "not pinned"
+    follower = "attached at submission" if join == "start" else "joining for the last events"
     print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted; {pinning}")
-    for i, (raw, run, wall) in enumerate(zip(raw_rates, run_rates, wall_rates, strict=True)):
+    print(f"    Gauntlet: `gauntlet serve`, submit -> end of the event stream, follower {follower}")
+    if "StepCI" in rates:
+        print(f"    peers: {about_peers}; wall = process start -> exit, own = the tool's run time")
+    for i in range(len(rates["httpx"])):
+        cells = [f"httpx {rates['httpx'][i]:5.0f}", f"urllib3 {rates['urllib3'][i]:5.0f}"]
+        for transport in TRANSPORTS:
+            cells.append(
+                f"Gauntlet[{transport}] {rates[transport][i]:5.0f} (run {inside[transport][i]:5.0f})"
+            )
+        for name in ("StepCI", "Newman"):
+            if name in rates:
+                cells.append(f"{name} {rates[name][i]:4.0f} (own {own[name][i]:4.0f})")
+        print(f"    round {i + 1} steps/s: " + " | ".join(cells))
+    httpx_rates, gauntlet = rates["httpx"], rates[TRANSPORTS[0]]
+    print("    medians of the rounds' ratios:")
+    print(
+        f"      urllib3 loop / httpx loop               {ratio(rates['urllib3'], httpx_rates):5.2f}"
+    )
+    for transport in TRANSPORTS:
         print(
-            f"    round {i + 1}: httpx loop {raw:6.0f} req/s | Gauntlet {run:6.0f} steps/s "
-            f"inside the run ({run / raw:.2f}), {wall:6.0f} submit -> done ({wall / raw:.2f})"
+            f"      Gauntlet[{transport}] / httpx loop"
+            f"{' ' * (13 - len(transport))}{ratio(rates[transport], httpx_rates):5.2f}"
+            f"   (inside the run {ratio(inside[transport], httpx_rates):.2f})"
         )
     print(
-        f"    median ratio: inside the run {statistics.median(ratios):.2f}, "
-        f"submit -> done {statistics.median(walls):.2f}"
+        f"      Gauntlet[stdlib] / Gauntlet[httpcore]   {ratio(gauntlet, rates['httpcore']):5.2f}"
+        f"   (inside the run {ratio(inside['stdlib'], inside['httpcore']):.2f})"
     )
+    for name in ("StepCI", "Newman"):
+        if name in rates:
+            print(
+                f"      Gauntlet[stdlib] / {name:6s}             {ratio(gauntlet, own[name]):5.2f}"
+                f"   (against its wall time {ratio(gauntlet, rates[name]):.2f})"
+            )
 
 
 def _bench_cpus() -> tuple[int, int] | None:
@@ -390,13 +487,22 @@ def main() -> None:
     parser.add_argument(
         "--no-pin", action="store_true", help="(a): leave CPU placement to the scheduler"
     )
+    parser.add_argument(
+        "--join",
+        choices=["start", "end"],
+        default="start",
+        help="(a): the follower reads the job's events from the submission or the last steps",
+    )
+    parser.add_argument("--no-peers", action="store_true", help="(a): without StepCI and Newman")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--followers", type=int, default=100)
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     if args.only in (None, "a"):
-        bench_steps(args.steps, args.rounds, pin=not args.no_pin)
+        bench_steps(
+            args.steps, args.rounds, pin=not args.no_pin, join=args.join, peers=not args.no_peers
+        )
     if args.only in (None, "b"):
         bench_jobs(args.jobs, args.threads)
     if args.only in (None, "c"):
