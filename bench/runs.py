@@ -1,13 +1,14 @@
 """The run pipeline against baselines measured in the same run.
 
     .venv/bin/python bench/runs.py [--only a|b|c] [--steps 2000] [--rounds 7] [--no-pin]
-                                   [--join start|end] [--no-peers] [--jobs 200] [--followers 100]
+                                   [--no-peers] [--jobs 200] [--followers 100]
 
 (a) steps per second of one long suite run as a job through the API (``gauntlet serve``,
     embedded, once per runner transport), submit -> end of the job's event stream read by
-    a follower attached from the submission, against a fast local target (nginx serving a
-    static file when installed), vs plain sequential httpx and urllib3 loops over the same
-    requests and the same suite in StepCI and Newman (npm; skipped without node);
+    a follower attached from the submission (and, to compare, one reading only the last
+    steps' events), against a fast local target (nginx serving a static file when
+    installed), vs plain sequential httpx and urllib3 loops over the same requests and the
+    same suite in StepCI and Newman (npm; skipped without node);
 (b) jobs per second end to end for many one-step runs in the scaled deployment
     (``gauntlet api`` + one ``gauntlet worker``, private Redis and PostgreSQL), vs raw
     Dramatiq no-op messages through the same Redis with a worker of the same threads;
@@ -136,26 +137,26 @@ def _urllib3_loop(pool: Any, url: str, steps: int) -> float:
     return steps / (time.perf_counter() - started)
 
 
-# The runner's transports (runner/target.py): each Gauntlet server is started with one.
+# Gauntlet as measured: (runner transport, where the follower starts reading the job's
+# events). "start": from the submission, receiving every step's event while the run goes
+# on (the issue's figure); "end": from the last steps' events, as bench/runs.py read them
+# before issue 16. One `gauntlet serve` per transport (GAUNTLET_RUNNER_TRANSPORT).
 TRANSPORTS = ("stdlib", "httpcore")
+VARIANTS = (("stdlib", "start"), ("httpcore", "start"), ("stdlib", "end"))
 
 
-def bench_steps(
-    steps: int, rounds: int, pin: bool, join: str = "start", peers: bool = True
-) -> None:
-    """Rounds alternate the contenders (a plain httpx loop, a plain urllib3 loop, Gauntlet
-    with each runner transport, StepCI, Newman), so that a machine whose speed drifts (a
-    shared VM) moves them alike; the median of the rounds' ratios is the figure.
+def bench_steps(steps: int, rounds: int, pin: bool, peers: bool = True) -> None:
+    """Rounds alternate the contenders (plain httpx and urllib3 loops, Gauntlet in each
+    of :data:`VARIANTS`, StepCI, Newman), so that a machine whose speed drifts (a shared
+    VM) moves them alike; the median of the rounds' ratios is the figure. Gauntlet is
+    timed from the submission to the end of the job's event stream as its follower reads
+    it.
 
-    Gauntlet is timed from the submission to the end of the job's event stream, read by a
-    follower attached from the submission (``join="start"``: it receives every step's
-    event while the run goes on) or from the last steps' events (``join="end"``).
-
-    With ``pin``, the target runs on the last CPU and every contender (the loops in this
-    process, the Gauntlet servers, node) on the first: each in turn gets one core, against
-    a target that has another to itself. Unpinned on a 2-core machine, the target and
-    whichever contender runs share both cores with every other thread the scheduler
-    wakes (the server has more of them), which the loop pays less for."""
+    With ``pin``, the target runs on the last CPU and every contender (the loops and the
+    follower in this process, the Gauntlet servers, node) on the first: each in turn gets
+    one core, against a target that has another to itself. Unpinned on a 2-core machine,
+    the target and whichever contender runs share both cores with every other thread the
+    scheduler wakes (the server has more of them), which the loop pays less for."""
     import urllib3
 
     from bench._peers import Peers
@@ -198,29 +199,18 @@ def bench_steps(
                 for _ in range(rounds):
                     rates.setdefault("httpx", []).append(_raw_loop(client, url, steps))
                     rates.setdefault("urllib3", []).append(_urllib3_loop(pool, url, steps))
-                    for transport, server in servers.items():
-                        app_id = apps[transport]
-                        submitted = time.perf_counter()
-                        job_id = server.run(app_id)
-                        job, lines = server.wait_for_end_event(
-                            job_id, after=0 if join == "start" else steps
+                    for transport, join in VARIANTS:
+                        rate, run_rate = _gauntlet_run(
+                            servers[transport], apps[transport], steps, join
                         )
-                        took = time.perf_counter() - submitted
-                        assert job["job_status"] == "COMPLETED", job
-                        if join == "start":
-                            assert lines >= steps, f"the follower received {lines} events"
-                        run = server.client.get(
-                            f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
-                        ).json()["data"]
-                        assert run["passed_steps"] == steps, run
-                        rates.setdefault(transport, []).append(steps / took)
-                        inside.setdefault(transport, []).append(steps / (run["duration_ms"] / 1000))
+                        rates.setdefault(f"{transport}/{join}", []).append(rate)
+                        inside.setdefault(f"{transport}/{join}", []).append(run_rate)
                     if tools is not None:
-                        for name, runner in (
+                        for name, run in (
                             ("StepCI", tools.run_stepci),
                             ("Newman", tools.run_newman),
                         ):
-                            result = runner()
+                            result = run()
                             rates.setdefault(name, []).append(steps / result.wall_s)
                             own.setdefault(name, []).append(steps / result.run_s)
         finally:
@@ -230,58 +220,79 @@ def bench_steps(
                 tools.close()
             if everywhere:  # (b) and (c) run unpinned
                 os.sched_setaffinity(0, everywhere)
-    _report_steps(steps, description, cpus, join, about_peers, rates, inside, own)
+    _report_steps(steps, description, cpus, about_peers, rates, inside, own)
+
+
+def _gauntlet_run(server: Server, app_id: str, steps: int, join: str) -> tuple[float, float]:
+    """One run: (steps/s submit -> end of the event stream, steps/s inside the run)."""
+    submitted = time.perf_counter()
+    job_id = server.run(app_id)
+    job, lines = server.wait_for_end_event(job_id, after=0 if join == "start" else steps)
+    took = time.perf_counter() - submitted
+    assert job["job_status"] == "COMPLETED", job
+    if join == "start":
+        assert lines >= steps, f"the follower received {lines} events"
+    run = server.client.get(f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}").json()[
+        "data"
+    ]
+    assert run["passed_steps"] == steps, run
+    return steps / took, steps / (run["duration_ms"] / 1000)
 
 
 def _report_steps(
     steps: int,
     description: str,
     cpus: tuple[int, int] | None,
-    join: str,
     about_peers: str,
     rates: dict[str, list[float]],
     inside: dict[str, list[float]],
     own: dict[str, list[float]],
 ) -> None:
-    def ratio(a: list[float], b: list[float]) -> float:
-        return statistics.median(x / y for x, y in zip(a, b, strict=True))
+    def ratio(a: list[float], b: list[float]) -> str:
+        return f"{statistics.median(x / y for x, y in zip(a, b, strict=True)):5.2f}"
 
     pinning = f"target on CPU {cpus[0]}, every contender on CPU {cpus[1]}" if cpus else "not pinned"
-    follower = "attached at submission" if join == "start" else "joining for the last events"
     print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted; {pinning}")
-    print(f"    Gauntlet: `gauntlet serve`, submit -> end of the event stream, follower {follower}")
+    print(
+        "    Gauntlet[transport/follower]: `gauntlet serve`, submit -> end of the event stream "
+        "read by a follower from the submission (start) or the last steps (end); "
+        "run = inside the run"
+    )
     if "StepCI" in rates:
         print(f"    peers: {about_peers}; wall = process start -> exit, own = the tool's run time")
     for i in range(len(rates["httpx"])):
         cells = [f"httpx {rates['httpx'][i]:5.0f}", f"urllib3 {rates['urllib3'][i]:5.0f}"]
-        for transport in TRANSPORTS:
-            cells.append(
-                f"Gauntlet[{transport}] {rates[transport][i]:5.0f} (run {inside[transport][i]:5.0f})"
-            )
+        for transport, join in VARIANTS:
+            key = f"{transport}/{join}"
+            cells.append(f"[{key}] {rates[key][i]:5.0f} (run {inside[key][i]:5.0f})")
         for name in ("StepCI", "Newman"):
             if name in rates:
                 cells.append(f"{name} {rates[name][i]:4.0f} (own {own[name][i]:4.0f})")
         print(f"    round {i + 1} steps/s: " + " | ".join(cells))
-    httpx_rates, gauntlet = rates["httpx"], rates[TRANSPORTS[0]]
+    main, httpx_rates = rates["stdlib/start"], rates["httpx"]
     print("    medians of the rounds' ratios:")
     print(
-        f"      urllib3 loop / httpx loop               {ratio(rates['urllib3'], httpx_rates):5.2f}"
+        f"      urllib3 loop / httpx loop                        {ratio(rates['urllib3'], httpx_rates)}"
     )
-    for transport in TRANSPORTS:
+    for transport, join in VARIANTS:
+        key = f"{transport}/{join}"
         print(
-            f"      Gauntlet[{transport}] / httpx loop"
-            f"{' ' * (13 - len(transport))}{ratio(rates[transport], httpx_rates):5.2f}"
-            f"   (inside the run {ratio(inside[transport], httpx_rates):.2f})"
+            f"      Gauntlet[{key}] / httpx loop{' ' * (21 - len(key))}{ratio(rates[key], httpx_rates)}"
+            f"   (inside the run {ratio(inside[key], httpx_rates).strip()})"
         )
     print(
-        f"      Gauntlet[stdlib] / Gauntlet[httpcore]   {ratio(gauntlet, rates['httpcore']):5.2f}"
-        f"   (inside the run {ratio(inside['stdlib'], inside['httpcore']):.2f})"
+        f"      Gauntlet[stdlib/start] / Gauntlet[httpcore/start] {ratio(main, rates['httpcore/start'])}"
+        f"   (inside the run {ratio(inside['stdlib/start'], inside['httpcore/start']).strip()})"
+    )
+    print(
+        f"      Gauntlet[stdlib/start] / Gauntlet[stdlib/end]     {ratio(main, rates['stdlib/end'])}"
+        f"   (inside the run {ratio(inside['stdlib/start'], inside['stdlib/end']).strip()})"
     )
     for name in ("StepCI", "Newman"):
         if name in rates:
             print(
-                f"      Gauntlet[stdlib] / {name:6s}             {ratio(gauntlet, own[name]):5.2f}"
-                f"   (against its wall time {ratio(gauntlet, rates[name]):.2f})"
+                f"      Gauntlet[stdlib/start] / {name:6s} (own run time) {ratio(main, own[name])}"
+                f"   (against its wall time {ratio(main, rates[name]).strip()})"
             )
 
 
@@ -487,12 +498,6 @@ def main() -> None:
     parser.add_argument(
         "--no-pin", action="store_true", help="(a): leave CPU placement to the scheduler"
     )
-    parser.add_argument(
-        "--join",
-        choices=["start", "end"],
-        default="start",
-        help="(a): the follower reads the job's events from the submission or the last steps",
-    )
     parser.add_argument("--no-peers", action="store_true", help="(a): without StepCI and Newman")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
@@ -500,9 +505,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     if args.only in (None, "a"):
-        bench_steps(
-            args.steps, args.rounds, pin=not args.no_pin, join=args.join, peers=not args.no_peers
-        )
+        bench_steps(args.steps, args.rounds, pin=not args.no_pin, peers=not args.no_peers)
     if args.only in (None, "b"):
         bench_jobs(args.jobs, args.threads)
     if args.only in (None, "c"):
