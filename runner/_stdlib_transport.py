@@ -173,9 +173,9 @@ class _Response(http.client.HTTPResponse):
     def begin(self) -> None:
         if self.headers is not None:
             return
-        while True:
+        while True:  # informational answers (100 Continue, 103 Early Hints) are skipped
             version, status, reason = self._read_status()
-            if status != http.client.CONTINUE:
+            if not 100 <= status < 200 or status == 101:
                 break
             _read_header_lines(self.fp)
         self.code = self.status = status
@@ -189,7 +189,9 @@ class _Response(http.client.HTTPResponse):
         self.raw_headers = fields = _parse_fields(_read_header_lines(self.fp))
         self.headers = self.msg = _NOT_PARSED
         encoding = _field(fields, b"transfer-encoding")
-        self.chunked = encoding is not None and encoding.lower() == b"chunked"
+        if encoding is not None and encoding.lower() != b"chunked":
+            raise http.client.HTTPException(f"unsupported Transfer-Encoding {encoding[:100]!r}")
+        self.chunked = encoding is not None
         self.chunk_left = None
         self.will_close = self._closes(fields)
         self.length = None
@@ -218,13 +220,16 @@ class _Response(http.client.HTTPResponse):
 
 # What ``HTTPResponse.msg`` holds here: the headers are in ``raw_headers``.
 _NOT_PARSED: Any = http.client.HTTPMessage()
+# A line as long as http.client allows; in all, far more headers than its 100 (h11 has
+# no count limit), in bounded memory.
 _MAX_LINE = 65536
-_MAX_HEADERS = 100
+_MAX_HEADER_BYTES = 1024 * 1024
 
 
 def _read_header_lines(fp: Any) -> list[bytes]:
-    """The header lines up to the blank one, with http.client's limits."""
+    """The header lines up to the blank one."""
     lines: list[bytes] = []
+    size = 0
     while True:
         line = fp.readline(_MAX_LINE + 1)
         if len(line) > _MAX_LINE:
@@ -232,8 +237,9 @@ def _read_header_lines(fp: Any) -> list[bytes]:
         if line in (b"\r\n", b"\n", b""):
             return lines
         lines.append(line)
-        if len(lines) > _MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+        size += len(line)
+        if size > _MAX_HEADER_BYTES:
+            raise http.client.HTTPException(f"more than {_MAX_HEADER_BYTES} bytes of headers")
 
 
 def _parse_fields(lines: list[bytes]) -> list[tuple[bytes, bytes]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runner import HostPolicy, OutgoingRequest, TargetClient, TargetError
+from runner import HostPolicy, ObservedResponse, OutgoingRequest, TargetClient, TargetError
 from runner._stdlib_transport import StdlibTransport
 from runner._transport import GuardedTransport
 from runner.target import Transport
@@ -189,7 +189,8 @@ def test_a_keep_alive_connection_is_reused_and_a_closed_one_replaced(
         assert client.send(OutgoingRequest("GET", f"{target.url}/echo")).status == 200
 
 
-def test_a_body_cut_short_is_a_protocol_error_not_a_short_answer(kind: Transport) -> None:
+def answer_once(kind: Transport, raw: bytes) -> ObservedResponse:
+    """Send one GET to a server that answers ``raw`` and closes."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
@@ -197,18 +198,63 @@ def test_a_body_cut_short_is_a_protocol_error_not_a_short_answer(kind: Transport
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+            conn.sendall(raw)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        with TargetClient(transport=kind) as client, pytest.raises(TargetError) as caught:
-            client.send(OutgoingRequest("GET", f"http://127.0.0.1:{port}/"))
+        with TargetClient(transport=kind) as client:
+            return client.send(OutgoingRequest("GET", f"http://127.0.0.1:{port}/"))
     finally:
         thread.join(timeout=5)
         listener.close()
 
+
+def test_a_body_cut_short_is_a_reset_not_a_short_answer(kind: Transport) -> None:
+    with pytest.raises(TargetError) as caught:
+        answer_once(kind, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this")
+
     assert caught.value.kind == "reset"
+
+
+def test_informational_answers_are_skipped(kind: Transport) -> None:
+    response = answer_once(
+        kind,
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    )
+
+    assert (response.status, response.body, "link" in response.headers) == (200, b"ok", False)
+
+
+def test_repeated_and_folded_headers_come_back_as_sent(kind: Transport) -> None:
+    many = b"".join(b"X-H%d: %d\r\n" % (i, i) for i in range(150))
+    response = answer_once(
+        kind,
+        b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+        + many
+        + b"Content-Length: 0\r\n\r\n",
+    )
+
+    assert response.headers["set-cookie"] == "a=1, b=2"
+    assert response.headers["x-h149"] == "149"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok",
+        b"HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n",
+    ],
+    ids=["no-colon", "two-lengths", "unknown-encoding", "space-in-name"],
+)
+def test_a_malformed_answer_is_a_protocol_error(kind: Transport, raw: bytes) -> None:
+    with pytest.raises(TargetError) as caught:
+        answer_once(kind, raw)
+
+    assert caught.value.kind == "protocol"
 
 
 # TLS: a server with a self-signed certificate for 127.0.0.1.
