@@ -169,6 +169,7 @@ def bench_steps(steps: int, rounds: int, pin: bool, peers: bool = True) -> None:
     rates: dict[str, list[float]] = {}
     inside: dict[str, list[float]] = {}
     own: dict[str, list[float]] = {}
+    baseline: dict[str, list[float]] = {}  # the httpx loop's rate around each contender's
     with static_target(target_cpu) as (base_url, path, description):
         url = base_url + path
         request = {"method": "GET", "path": path}
@@ -197,14 +198,22 @@ def bench_steps(steps: int, rounds: int, pin: bool, peers: bool = True) -> None:
                 _raw_loop(client, url, 100)  # warm-up
                 _urllib3_loop(pool, url, 100)
                 for _ in range(rounds):
-                    rates.setdefault("httpx", []).append(_raw_loop(client, url, steps))
+                    # Each contender against the httpx loops run just before and after it:
+                    # on a shared machine the speed drifts within a round.
+                    before = _raw_loop(client, url, steps)
+                    rates.setdefault("httpx", []).append(before)
                     rates.setdefault("urllib3", []).append(_urllib3_loop(pool, url, steps))
+                    after = _raw_loop(client, url, steps)
+                    baseline.setdefault("urllib3", []).append((before + after) / 2)
                     for transport, join in VARIANTS:
+                        before = after
                         rate, run_rate = _gauntlet_run(
                             servers[transport], apps[transport], steps, join
                         )
+                        after = _raw_loop(client, url, steps)
                         rates.setdefault(f"{transport}/{join}", []).append(rate)
                         inside.setdefault(f"{transport}/{join}", []).append(run_rate)
+                        baseline.setdefault(f"{transport}/{join}", []).append((before + after) / 2)
                     if tools is not None:
                         for name, run in (
                             ("StepCI", tools.run_stepci),
@@ -220,7 +229,7 @@ def bench_steps(steps: int, rounds: int, pin: bool, peers: bool = True) -> None:
                 tools.close()
             if everywhere:  # (b) and (c) run unpinned
                 os.sched_setaffinity(0, everywhere)
-    _report_steps(steps, description, cpus, about_peers, rates, inside, own)
+    _report_steps(steps, description, cpus, about_peers, rates, inside, own, baseline)
 
 
 def _gauntlet_run(server: Server, app_id: str, steps: int, join: str) -> tuple[float, float]:
@@ -247,52 +256,60 @@ def _report_steps(
     rates: dict[str, list[float]],
     inside: dict[str, list[float]],
     own: dict[str, list[float]],
+    baseline: dict[str, list[float]],
 ) -> None:
     def ratio(a: list[float], b: list[float]) -> str:
-        return f"{statistics.median(x / y for x, y in zip(a, b, strict=True)):5.2f}"
+        return f"{statistics.median(x / y for x, y in zip(a, b, strict=True)):.2f}"
+
+    def line(label: str, figure: str, note: str = "") -> None:
+        print(f"      {label:52s} {figure:>5s}{'   ' + note if note else ''}")
 
     pinning = f"target on CPU {cpus[0]}, every contender on CPU {cpus[1]}" if cpus else "not pinned"
     print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted; {pinning}")
     print(
-        "    Gauntlet[transport/follower]: `gauntlet serve`, submit -> end of the event stream "
-        "read by a follower from the submission (start) or the last steps (end); "
-        "run = inside the run"
+        "    Gauntlet[transport/follower]: `gauntlet serve`, submit -> end of the event stream,"
+        " read by a follower from the submission (start) or from the last steps (end);"
+        " run = inside the run; ~ = the httpx loops just before and after"
     )
     if "StepCI" in rates:
-        print(f"    peers: {about_peers}; wall = process start -> exit, own = the tool's run time")
+        print(f"    peers: {about_peers}; own = the tool's run time, wall = process start -> exit")
     for i in range(len(rates["httpx"])):
-        cells = [f"httpx {rates['httpx'][i]:5.0f}", f"urllib3 {rates['urllib3'][i]:5.0f}"]
+        cells = [f"httpx {rates['httpx'][i]:4.0f}", f"urllib3 {rates['urllib3'][i]:4.0f}"]
         for transport, join in VARIANTS:
             key = f"{transport}/{join}"
-            cells.append(f"[{key}] {rates[key][i]:5.0f} (run {inside[key][i]:5.0f})")
+            cells.append(
+                f"[{key}] {rates[key][i]:4.0f} (run {inside[key][i]:4.0f}, ~{baseline[key][i]:4.0f})"
+            )
         for name in ("StepCI", "Newman"):
             if name in rates:
-                cells.append(f"{name} {rates[name][i]:4.0f} (own {own[name][i]:4.0f})")
-        print(f"    round {i + 1} steps/s: " + " | ".join(cells))
-    main, httpx_rates = rates["stdlib/start"], rates["httpx"]
+                cells.append(f"{name} {own[name][i]:4.0f} (wall {rates[name][i]:4.0f})")
+        print(f"    round {i + 1}, steps/s: " + " | ".join(cells))
+    main = rates["stdlib/start"]
     print("    medians of the rounds' ratios:")
-    print(
-        f"      urllib3 loop / httpx loop                        {ratio(rates['urllib3'], httpx_rates)}"
-    )
+    line("urllib3 loop / httpx loop", ratio(rates["urllib3"], baseline["urllib3"]))
     for transport, join in VARIANTS:
         key = f"{transport}/{join}"
-        print(
-            f"      Gauntlet[{key}] / httpx loop{' ' * (21 - len(key))}{ratio(rates[key], httpx_rates)}"
-            f"   (inside the run {ratio(inside[key], httpx_rates).strip()})"
+        line(
+            f"Gauntlet[{key}] / httpx loop",
+            ratio(rates[key], baseline[key]),
+            f"(inside the run {ratio(inside[key], baseline[key])})",
         )
-    print(
-        f"      Gauntlet[stdlib/start] / Gauntlet[httpcore/start] {ratio(main, rates['httpcore/start'])}"
-        f"   (inside the run {ratio(inside['stdlib/start'], inside['httpcore/start']).strip()})"
+    line(
+        "Gauntlet[stdlib/start] / Gauntlet[httpcore/start]",
+        ratio(main, rates["httpcore/start"]),
+        f"(inside the run {ratio(inside['stdlib/start'], inside['httpcore/start'])})",
     )
-    print(
-        f"      Gauntlet[stdlib/start] / Gauntlet[stdlib/end]     {ratio(main, rates['stdlib/end'])}"
-        f"   (inside the run {ratio(inside['stdlib/start'], inside['stdlib/end']).strip()})"
+    line(
+        "Gauntlet[stdlib/start] / Gauntlet[stdlib/end]",
+        ratio(main, rates["stdlib/end"]),
+        f"(inside the run {ratio(inside['stdlib/start'], inside['stdlib/end'])})",
     )
     for name in ("StepCI", "Newman"):
         if name in rates:
-            print(
-                f"      Gauntlet[stdlib/start] / {name:6s} (own run time) {ratio(main, own[name])}"
-                f"   (against its wall time {ratio(main, rates[name]).strip()})"
+            line(
+                f"Gauntlet[stdlib/start] / {name} (its own run time)",
+                ratio(main, own[name]),
+                f"(its wall time {ratio(main, rates[name])})",
             )
 
 
