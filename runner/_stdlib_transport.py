@@ -411,7 +411,8 @@ class StdlibTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        scheme, host = url.raw_scheme, url.host
+        # The ASCII (IDNA) form, as httpx encodes it: what is resolved and sent as SNI.
+        scheme, host = url.raw_scheme, url.raw_host.decode("ascii")
         if scheme not in (b"http", b"https"):
             raise httpx.UnsupportedProtocol(f"unsupported scheme {url.scheme!r}")
         port = url.port or (443 if scheme == b"https" else 80)
