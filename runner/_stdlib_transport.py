@@ -53,7 +53,12 @@ _MAX_IDLE = 4
 
 
 class TotalTimeout(httpx.ReadTimeout):
-    """The request's overall deadline passed while connecting, sending or reading."""
+    """The request's overall deadline passed while connecting (``connecting``), or
+    sending or reading, after part of the answer had arrived (``answering``) or not."""
+
+    def __init__(self, message: str, *, connecting: bool = False, answering: bool = False) -> None:
+        super().__init__(message)
+        self.connecting, self.answering = connecting, answering
 
 
 class _Clock:
@@ -84,14 +89,19 @@ class _DeadlineSocket(socket.socket):
 
     clock: _Clock = _NO_DEADLINE
     timeout_per_operation: float | None = None
+    received = 0  # bytes of the current answer so far (reset for each request)
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         _bounded(self, self.clock, self.timeout_per_operation)
-        return super().recv_into(buffer, nbytes, flags)
+        size = super().recv_into(buffer, nbytes, flags)
+        self.received += size
+        return size
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         _bounded(self, self.clock, self.timeout_per_operation)
-        return super().recv(bufsize, flags)
+        data = super().recv(bufsize, flags)
+        self.received += len(data)
+        return data
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         _bounded(self, self.clock, self.timeout_per_operation)
@@ -103,14 +113,19 @@ class _DeadlineSSLSocket(ssl.SSLSocket):
 
     clock: _Clock = _NO_DEADLINE
     timeout_per_operation: float | None = None
+    received = 0
 
     def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
         _bounded(self, self.clock, self.timeout_per_operation)
-        return super().recv_into(buffer, nbytes, flags)
+        size = super().recv_into(buffer, nbytes, flags)
+        self.received += size
+        return size
 
     def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
         _bounded(self, self.clock, self.timeout_per_operation)
-        return super().recv(buflen, flags)
+        data = super().recv(buflen, flags)
+        self.received += len(data)
+        return data
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         _bounded(self, self.clock, self.timeout_per_operation)
@@ -331,7 +346,7 @@ class _Body(httpx.SyncByteStream):
                 chunk = response.read1(_READ_SIZE)
             except Exception as exc:
                 self.close()
-                raise _httpx_error(exc, self._transport.clock) from exc
+                raise _httpx_error(exc, self._transport.clock, answering=True) from exc
             if chunk:
                 yield chunk
                 continue
@@ -355,14 +370,14 @@ class _Body(httpx.SyncByteStream):
             conn.close()
 
 
-def _httpx_error(exc: BaseException, clock: _Clock) -> Exception:
+def _httpx_error(exc: BaseException, clock: _Clock, *, answering: bool) -> Exception:
     """``exc`` (from the socket or http.client) as the httpx error httpcore would raise,
     so that :class:`~runner.target.TargetClient` classifies both transports alike."""
     if isinstance(exc, TargetError | httpx.HTTPError):
         return exc
     if isinstance(exc, TimeoutError):
         if time.perf_counter() >= clock.deadline:
-            return TotalTimeout(str(exc))
+            return TotalTimeout(str(exc), answering=answering)
         return httpx.ReadTimeout(str(exc) or "timed out")
     if isinstance(exc, http.client.InvalidURL | ValueError):  # refused before sending
         return httpx.LocalProtocolError(str(exc))
@@ -384,7 +399,7 @@ def _httpx_error(exc: BaseException, clock: _Clock) -> Exception:
 def _connect_error(exc: BaseException, clock: _Clock) -> Exception:
     if isinstance(exc, TimeoutError):
         if time.perf_counter() >= clock.deadline:
-            return TotalTimeout(str(exc))
+            return TotalTimeout(str(exc), connecting=True)
         return httpx.ConnectTimeout(str(exc) or "timed out")
     return httpx.ConnectError(str(exc) or type(exc).__name__)
 
@@ -435,6 +450,7 @@ class StdlibTransport(httpx.BaseTransport):
         sock: Any = conn.sock
         sock.settimeout(read_timeout)
         sock.timeout_per_operation = read_timeout
+        sock.received = 0
         try:
             conn.putrequest(
                 request.method,
@@ -448,7 +464,7 @@ class StdlibTransport(httpx.BaseTransport):
             response = cast(_Response, conn.getresponse())
         except Exception as exc:
             conn.close()
-            raise _httpx_error(exc, self.clock) from exc
+            raise _httpx_error(exc, self.clock, answering=sock.received > 0) from exc
         return httpx.Response(
             response.status,
             headers=response.raw_headers,

@@ -311,8 +311,17 @@ class TargetClient:
         host = _host(url)
         causes = _causes(exc)
         if isinstance(exc, TotalTimeout):
-            return TargetError("timeout", f"{host} took longer than {self.total_timeout:g}s in all")
-        if isinstance(exc, httpx.ConnectTimeout):
+            # The deadline cut the wait. Said as the limit the target crossed: the total
+            # once it was answering, or when the connect or read timeout would have
+            # waited longer; else the connect or read timeout (no longer than the total).
+            waited = self.connect_timeout if exc.connecting else self.read_timeout
+            if exc.answering or waited > self.total_timeout:
+                return TargetError(
+                    "timeout", f"{host} took longer than {self.total_timeout:g}s in all"
+                )
+        if isinstance(exc, httpx.ConnectTimeout) or (
+            isinstance(exc, TotalTimeout) and exc.connecting
+        ):
             return TargetError(
                 "timeout", f"timed out connecting to {host} after {self.connect_timeout:g}s"
             )

@@ -330,3 +330,27 @@ def test_the_deadline_does_not_outlive_its_request(kind: Transport, target: Pets
         client.send(OutgoingRequest("GET", f"{target.url}/echo"))
         time.sleep(0.4)
         assert client.send(OutgoingRequest("GET", f"{target.url}/echo")).status == 200
+
+
+def test_a_silent_target_is_named_by_the_read_timeout_when_it_is_no_longer_than_the_total(
+    kind: Transport, target: PetsTarget
+) -> None:
+    with (
+        TargetClient(read_timeout=0.3, total_timeout=0.3, transport=kind) as client,
+        pytest.raises(TargetError, match=r"timed out waiting for .* after 0\.3s") as caught,
+    ):
+        client.send(OutgoingRequest("GET", f"{target.url}/hang"))
+
+    assert caught.value.kind == "timeout"
+
+
+def test_a_silent_target_is_named_by_the_total_when_the_read_timeout_is_longer(
+    target: PetsTarget,
+) -> None:
+    with (
+        TargetClient(read_timeout=5.0, total_timeout=0.3, transport="stdlib") as client,
+        pytest.raises(TargetError, match=r"took longer than 0\.3s in all") as caught,
+    ):
+        client.send(OutgoingRequest("GET", f"{target.url}/hang"))
+
+    assert caught.value.kind == "timeout"
