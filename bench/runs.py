@@ -1,11 +1,14 @@
 """The run pipeline against baselines measured in the same run.
 
     .venv/bin/python bench/runs.py [--only a|b|c] [--steps 2000] [--rounds 7] [--no-pin]
-                                   [--jobs 200] [--followers 100]
+                                   [--no-peers] [--jobs 200] [--followers 100]
 
 (a) steps per second of one long suite run as a job through the API (``gauntlet serve``,
-    embedded) against a fast local target (nginx serving a static file when installed),
-    vs a plain sequential httpx loop over the same requests;
+    embedded, once per runner transport), submit -> end of the job's event stream read by
+    a follower attached from the submission (and, to compare, one reading only the last
+    steps' events), against a fast local target (nginx serving a static file when
+    installed), vs plain sequential httpx and urllib3 loops over the same requests and the
+    same suite in StepCI and Newman (npm; skipped without node);
 (b) jobs per second end to end for many one-step runs in the scaled deployment
     (``gauntlet api`` + ``gauntlet worker`` with its default settings, private Redis and
     PostgreSQL), vs raw Dramatiq no-op messages through the same Redis with a worker of
@@ -106,16 +109,18 @@ class Server:
                 return dict(job)
             time.sleep(poll_s)
 
-    def wait_for_end_event(self, job_id: str, after: int) -> dict:
+    def wait_for_end_event(self, job_id: str, after: int = 0) -> tuple[dict, int]:
         """Follow the job's events from ``after`` until the stream ends (the terminal
-        event), as a CI script does. Starting near the end keeps the measured server
-        from streaming every step's event to the benchmark while it runs."""
+        event), as a CI script does; returns the job and the number of event lines
+        received. The lines are counted, not parsed, so that the follower's own work
+        stays small next to the server's it measures."""
+        lines = 0
         with self.client.stream(
             "GET", f"/jobs/{job_id}/events", params={"after": after}
         ) as response:
-            for _ in response.iter_lines():
-                pass
-        return dict(self.client.get(f"/jobs/{job_id}").json()["data"])
+            for chunk in response.iter_raw():
+                lines += chunk.count(b"\n")
+        return dict(self.client.get(f"/jobs/{job_id}").json()["data"]), lines
 
     def stop(self) -> None:
         self.client.close()
@@ -130,68 +135,187 @@ def _raw_loop(client: httpx.Client, url: str, steps: int) -> float:
     return steps / (time.perf_counter() - started)
 
 
-def bench_steps(steps: int, rounds: int, pin: bool) -> None:
-    """Rounds alternate the baseline and Gauntlet, so that a machine whose speed drifts
-    (a shared VM) moves both alike; the median round's ratio is the figure.
+def _urllib3_loop(pool: Any, url: str, steps: int) -> float:
+    started = time.perf_counter()
+    for _ in range(steps):
+        assert pool.request("GET", url).status == 200
+    return steps / (time.perf_counter() - started)
 
-    With ``pin``, the target runs on the last CPU and both contenders (the httpx loop in
-    this process, the Gauntlet server) on the first: each in turn gets one core, against
-    a target that has another to itself. Unpinned on a 2-core machine, the target and
-    whichever contender runs share both cores with every other thread the scheduler
-    wakes (the server has more of them), which the loop pays less for."""
+
+# Gauntlet as measured: (runner transport, where the follower starts reading the job's
+# events). "start": from the submission, receiving every step's event while the run goes
+# on (the issue's figure); "end": from the last steps' events, as bench/runs.py read them
+# before issue 16. One `gauntlet serve` per transport (GAUNTLET_RUNNER_TRANSPORT).
+TRANSPORTS = ("stdlib", "httpcore")
+VARIANTS = (("stdlib", "start"), ("httpcore", "start"), ("stdlib", "end"))
+
+
+def bench_steps(steps: int, rounds: int, pin: bool, peers: bool = True) -> None:
+    """Rounds alternate the contenders (plain httpx and urllib3 loops, Gauntlet in each
+    of :data:`VARIANTS`, StepCI, Newman), so that a machine whose speed drifts (a shared
+    VM) moves them alike; the median of the rounds' ratios is the figure. Gauntlet is
+    timed from the submission to the end of the job's event stream as its follower reads
+    it.
+
+    With ``pin``, the target runs on the last CPU and every contender (the loops and the
+    follower in this process, the Gauntlet servers, node) on the first: each in turn gets
+    one core, against a target that has another to itself. Unpinned on a 2-core machine,
+    the target and whichever contender runs share both cores with every other thread the
+    scheduler wakes (the server has more of them), which the loop pays less for."""
+    import urllib3
+
+    from bench._peers import Peers
+
     cpus = _bench_cpus() if pin else None
     target_cpu, contender_cpu = cpus or (None, None)
+    tools, about_peers = Peers.install() if peers else (None, "not asked for (--no-peers)")
+    if tools is None:
+        print(f"(a) StepCI and Newman skipped: {about_peers}")
+    rates: dict[str, list[float]] = {}
+    inside: dict[str, list[float]] = {}
+    own: dict[str, list[float]] = {}
+    baseline: dict[str, list[float]] = {}  # the httpx loop's rate around each contender's
     with static_target(target_cpu) as (base_url, path, description):
+        url = base_url + path
         request = {"method": "GET", "path": path}
         step = {
             "name": "get",
             "request": request,
             "assertions": [{"type": "status_code", "expected": 200}],
         }
-        data = tempfile.mkdtemp(prefix="gauntlet-bench-")
-        server = Server(
-            os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data}, cpu=contender_cpu
-        )
+        servers: dict[str, Server] = {}
+        apps: dict[str, str] = {}
         everywhere = os.sched_getaffinity(0) if cpus else set()
-        if contender_cpu is not None:
-            os.sched_setaffinity(0, {contender_cpu})
-        raw_rates, run_rates, wall_rates = [], [], []
         try:
-            app_id, _ = server.app_with_suite(base_url, [step] * steps)
-            server.wait(server.run(app_id))  # warm-up
-            with httpx.Client() as client:  # baseline: the same requests, sequential
-                _raw_loop(client, base_url + path, 100)  # warm-up
+            for transport in TRANSPORTS:
+                data = tempfile.mkdtemp(prefix="gauntlet-bench-")
+                env = os.environ | QUIET | NO_LIMIT | {"GAUNTLET_DATA_DIR": data}
+                env["GAUNTLET_RUNNER_TRANSPORT"] = transport
+                servers[transport] = Server(env, cpu=contender_cpu)
+                apps[transport], _ = servers[transport].app_with_suite(base_url, [step] * steps)
+                servers[transport].wait(servers[transport].run(apps[transport]))  # warm-up
+            if contender_cpu is not None:
+                os.sched_setaffinity(0, {contender_cpu})
+            if tools is not None:
+                tools.write_suite(url, steps)
+                tools.run_stepci()  # warm-up (node's caches)
+            with httpx.Client() as client, urllib3.PoolManager() as pool:
+                _raw_loop(client, url, 100)  # warm-up
+                _urllib3_loop(pool, url, 100)
                 for _ in range(rounds):
-                    raw_rates.append(_raw_loop(client, base_url + path, steps))
-                    submitted = time.perf_counter()
-                    # Events before the last steps' are not streamed (see the method).
-                    job = server.wait_for_end_event(server.run(app_id), after=steps)
-                    wall_rates.append(steps / (time.perf_counter() - submitted))
-                    run = server.client.get(
-                        f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}"
-                    ).json()["data"]
-                    run_rates.append(steps / (run["duration_ms"] / 1000))
+                    # Each contender against the httpx loops run just before and after it:
+                    # on a shared machine the speed drifts within a round.
+                    before = _raw_loop(client, url, steps)
+                    rates.setdefault("httpx", []).append(before)
+                    rates.setdefault("urllib3", []).append(_urllib3_loop(pool, url, steps))
+                    after = _raw_loop(client, url, steps)
+                    baseline.setdefault("urllib3", []).append((before + after) / 2)
+                    for transport, join in VARIANTS:
+                        before = after
+                        rate, run_rate = _gauntlet_run(
+                            servers[transport], apps[transport], steps, join
+                        )
+                        after = _raw_loop(client, url, steps)
+                        rates.setdefault(f"{transport}/{join}", []).append(rate)
+                        inside.setdefault(f"{transport}/{join}", []).append(run_rate)
+                        baseline.setdefault(f"{transport}/{join}", []).append((before + after) / 2)
+                    if tools is not None:
+                        for name, run in (
+                            ("StepCI", tools.run_stepci),
+                            ("Newman", tools.run_newman),
+                        ):
+                            result = run()
+                            rates.setdefault(name, []).append(steps / result.wall_s)
+                            own.setdefault(name, []).append(steps / result.run_s)
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
+            if tools is not None:
+                tools.close()
             if everywhere:  # (b) and (c) run unpinned
                 os.sched_setaffinity(0, everywhere)
-    ratios = sorted(run / raw for run, raw in zip(run_rates, raw_rates, strict=True))
-    walls = sorted(wall / raw for wall, raw in zip(wall_rates, raw_rates, strict=True))
-    pinning = (
-        f"target on CPU {target_cpu}, both contenders on CPU {contender_cpu}"
-        if cpus
-        else "not pinned"
-    )
+    _report_steps(steps, description, cpus, about_peers, rates, inside, own, baseline)
+
+
+def _gauntlet_run(server: Server, app_id: str, steps: int, join: str) -> tuple[float, float]:
+    """One run: (steps/s submit -> end of the event stream, steps/s inside the run)."""
+    submitted = time.perf_counter()
+    job_id = server.run(app_id)
+    job, lines = server.wait_for_end_event(job_id, after=0 if join == "start" else steps)
+    took = time.perf_counter() - submitted
+    assert job["job_status"] == "COMPLETED", job
+    if join == "start":
+        assert lines >= steps, f"the follower received {lines} events"
+    run = server.client.get(f"/apps/{app_id}/test-runs/{job['result']['test_run_id']}").json()[
+        "data"
+    ]
+    assert run["passed_steps"] == steps, run
+    return steps / took, steps / (run["duration_ms"] / 1000)
+
+
+def _report_steps(
+    steps: int,
+    description: str,
+    cpus: tuple[int, int] | None,
+    about_peers: str,
+    rates: dict[str, list[float]],
+    inside: dict[str, list[float]],
+    own: dict[str, list[float]],
+    baseline: dict[str, list[float]],
+) -> None:
+    def ratio(a: list[float], b: list[float]) -> str:
+        return f"{statistics.median(x / y for x, y in zip(a, b, strict=True)):.2f}"
+
+    def line(label: str, figure: str, note: str = "") -> None:
+        print(f"      {label:52s} {figure:>5s}{'   ' + note if note else ''}")
+
+    pinning = f"target on CPU {cpus[0]}, every contender on CPU {cpus[1]}" if cpus else "not pinned"
     print(f"(a) target: {description}; one suite of {steps} GET steps, status asserted; {pinning}")
-    for i, (raw, run, wall) in enumerate(zip(raw_rates, run_rates, wall_rates, strict=True)):
-        print(
-            f"    round {i + 1}: httpx loop {raw:6.0f} req/s | Gauntlet {run:6.0f} steps/s "
-            f"inside the run ({run / raw:.2f}), {wall:6.0f} submit -> done ({wall / raw:.2f})"
-        )
     print(
-        f"    median ratio: inside the run {statistics.median(ratios):.2f}, "
-        f"submit -> done {statistics.median(walls):.2f}"
+        "    Gauntlet[transport/follower]: `gauntlet serve`, submit -> end of the event stream,"
+        " read by a follower from the submission (start) or from the last steps (end);"
+        " run = inside the run; ~ = the httpx loops just before and after"
     )
+    if "StepCI" in rates:
+        print(f"    peers: {about_peers}; own = the tool's run time, wall = process start -> exit")
+    for i in range(len(rates["httpx"])):
+        cells = [f"httpx {rates['httpx'][i]:4.0f}", f"urllib3 {rates['urllib3'][i]:4.0f}"]
+        for transport, join in VARIANTS:
+            key = f"{transport}/{join}"
+            cells.append(
+                f"[{key}] {rates[key][i]:4.0f} (run {inside[key][i]:4.0f}, ~{baseline[key][i]:4.0f})"
+            )
+        for name in ("StepCI", "Newman"):
+            if name in rates:
+                cells.append(f"{name} {own[name][i]:4.0f} (wall {rates[name][i]:4.0f})")
+        print(f"    round {i + 1}, steps/s: " + " | ".join(cells))
+    main = rates["stdlib/start"]
+    print("    medians of the rounds' ratios:")
+    line("urllib3 loop / httpx loop", ratio(rates["urllib3"], baseline["urllib3"]))
+    for transport, join in VARIANTS:
+        key = f"{transport}/{join}"
+        line(
+            f"Gauntlet[{key}] / httpx loop",
+            ratio(rates[key], baseline[key]),
+            f"(inside the run {ratio(inside[key], baseline[key])})",
+        )
+    line(
+        "Gauntlet[stdlib/start] / Gauntlet[httpcore/start]",
+        ratio(main, rates["httpcore/start"]),
+        f"(inside the run {ratio(inside['stdlib/start'], inside['httpcore/start'])})",
+    )
+    line(
+        "Gauntlet[stdlib/start] / Gauntlet[stdlib/end]",
+        ratio(main, rates["stdlib/end"]),
+        f"(inside the run {ratio(inside['stdlib/start'], inside['stdlib/end'])})",
+    )
+    for name in ("StepCI", "Newman"):
+        if name in rates:
+            line(
+                f"Gauntlet[stdlib/start] / {name} (its own run time)",
+                ratio(main, own[name]),
+                f"(its wall time {ratio(main, rates[name])})",
+            )
 
 
 def _bench_cpus() -> tuple[int, int] | None:
@@ -546,6 +670,7 @@ def main() -> None:
     parser.add_argument(
         "--no-pin", action="store_true", help="(a): leave CPU placement to the scheduler"
     )
+    parser.add_argument("--no-peers", action="store_true", help="(a): without StepCI and Newman")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument(
         "--threads", type=int, default=4, help="(b): threads of the raw Dramatiq worker"
@@ -554,7 +679,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["a", "b", "c"])
     args = parser.parse_args()
     if args.only in (None, "a"):
-        bench_steps(args.steps, args.rounds, pin=not args.no_pin)
+        bench_steps(args.steps, args.rounds, pin=not args.no_pin, peers=not args.no_peers)
     if args.only in (None, "b"):
         bench_jobs(args.jobs, args.threads)
     if args.only in (None, "c"):

@@ -7,20 +7,26 @@ addresses the policy allows (checked after DNS resolution, so a name pointing at
 metadata service is caught). Failures become a :class:`TargetError` with a plain reason.
 
 Sync httpx on purpose: one client per suite on worker threads measured several times
-faster here than an AsyncClient shared by concurrent requests.
+faster here than an AsyncClient shared by concurrent requests. httpx is the API (requests,
+responses, errors); the bytes go through ``http.client`` by default
+(runner/_stdlib_transport.py), which sends a step about a third faster than httpx's own
+httpcore transport (runner/_transport.py) with the same guards (docs/benchmarks.md,
+issue 16).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 
 from runner import auth as target_auth
+from runner._stdlib_transport import StdlibTransport, TotalTimeout
 from runner._transport import GuardedTransport
 from runner.errors import TargetError
 from runner.hostpolicy import HostPolicy
@@ -39,6 +45,15 @@ DEFAULT_MAX_REDIRECTS = 5
 USER_AGENT = "gauntlet-runner/0.1"
 _REDIRECTS = {301, 302, 303, 307, 308}
 _MAX_REMEMBERED_ORIGINS = 64
+_MAX_REMEMBERED_URLS = 256
+# "stdlib": http.client under httpx (runner/_stdlib_transport.py); "httpcore": httpx's own
+# transport (runner/_transport.py). Same guards; the first sends faster (docs/benchmarks.md,
+# issue 16). GAUNTLET_RUNNER_TRANSPORT=httpcore falls back to the second in a process (and
+# lets bench/runs.py run both in one benchmark).
+Transport = Literal["stdlib", "httpcore"]
+DEFAULT_TRANSPORT: Transport = (
+    "httpcore" if os.environ.get("GAUNTLET_RUNNER_TRANSPORT") == "httpcore" else "stdlib"
+)
 # Headers that must not follow a redirect to another origin.
 _CROSS_ORIGIN_DROP = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 
@@ -63,6 +78,7 @@ class TargetClient:
         follow_redirects: bool = True,
         verify: bool = True,
         auth_origin: str | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.auth = target_auth.parse_auth(auth)
         # The base URL whose origin alone receives the credentials (None: any origin a
@@ -79,7 +95,11 @@ class TargetClient:
         header_names, query_names = target_auth.secret_names(self.auth)
         self.masker = Masker(target_auth.secrets_of(self.auth), header_names, query_names)
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout)
-        self._transport = GuardedTransport(self.policy, verify)
+        self._transport: httpx.BaseTransport = (
+            StdlibTransport(self.policy, verify)
+            if (transport or DEFAULT_TRANSPORT) == "stdlib"
+            else GuardedTransport(self.policy, verify)
+        )
         self._http = httpx.Client(
             transport=self._transport,
             timeout=timeout,
@@ -87,7 +107,10 @@ class TargetClient:
             trust_env=False,
             headers={"User-Agent": USER_AGENT},
         )
-        self._extensions = {"timeout": timeout.as_dict()}
+        self._timeouts = timeout.as_dict()
+        # Parsed URLs by their text: a suite sends most of its steps to a few URLs, and
+        # parsing one is a tenth of a fast step's sending cost.
+        self._urls: dict[str, httpx.URL] = {}
 
     def authorize(self, request: OutgoingRequest) -> OutgoingRequest:
         """``request`` with the app's auth applied. A header or query parameter the step
@@ -126,7 +149,7 @@ class TargetClient:
         current, hops = first, 0
         while True:
             self._check_url(current.url)
-            response = self._open(current)
+            response = self._open(current, deadline)
             try:
                 location = response.headers.get("location")
                 if self.follow_redirects and response.status_code in _REDIRECTS and location:
@@ -185,9 +208,9 @@ class TargetClient:
         if len(self._allowed_origins) < _MAX_REMEMBERED_ORIGINS:
             self._allowed_origins.add(f"{parts.scheme}://{parts.netloc}")
 
-    def _open(self, request: OutgoingRequest) -> httpx.Response:
+    def _open(self, request: OutgoingRequest, deadline: float) -> httpx.Response:
         try:
-            built = self._build(request)
+            built = self._build(request, deadline)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise TargetError("invalid_url", f"invalid URL {request.url}: {exc}") from None
         except UnicodeError:
@@ -211,16 +234,23 @@ class TargetClient:
             self._http.cookies.extract_cookies(response)
         return response
 
-    def _build(self, request: OutgoingRequest) -> httpx.Request:
+    def _build(self, request: OutgoingRequest, deadline: float) -> httpx.Request:
         # What Client.build_request does for this client, without the parts it never
         # needs (the URL is absolute, there are no client-wide query parameters, the
         # cookie jar is copied only when it holds a cookie): a fifth of its cost.
+        url = self._urls.get(request.url)
+        if url is None:
+            url = httpx.URL(request.url)
+            if len(self._urls) < _MAX_REMEMBERED_URLS:
+                self._urls[request.url] = url
         built = httpx.Request(
             request.method,
-            request.url,
+            url,
             headers=self._http.headers,
             content=request.body,
-            extensions=self._extensions,
+            # The deadline (perf_counter) bounds every read and write of the stdlib
+            # transport; the httpcore one ignores it (checked between body chunks).
+            extensions={"timeout": self._timeouts, "deadline": deadline},
         )
         built.headers.update(request.headers)
         if self._http.cookies:
@@ -280,7 +310,18 @@ class TargetClient:
     def _classify(self, exc: httpx.HTTPError, url: str) -> TargetError:
         host = _host(url)
         causes = _causes(exc)
-        if isinstance(exc, httpx.ConnectTimeout):
+        if isinstance(exc, TotalTimeout):
+            # The deadline cut the wait. Said as the limit the target crossed: the total
+            # once it was answering, or when the connect or read timeout would have
+            # waited longer; else the connect or read timeout (no longer than the total).
+            waited = self.connect_timeout if exc.connecting else self.read_timeout
+            if exc.answering or waited > self.total_timeout:
+                return TargetError(
+                    "timeout", f"{host} took longer than {self.total_timeout:g}s in all"
+                )
+        if isinstance(exc, httpx.ConnectTimeout) or (
+            isinstance(exc, TotalTimeout) and exc.connecting
+        ):
             return TargetError(
                 "timeout", f"timed out connecting to {host} after {self.connect_timeout:g}s"
             )

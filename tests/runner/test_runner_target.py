@@ -1,4 +1,5 @@
-"""runner.target: the client for untrusted targets, against a real loopback server."""
+"""runner.target: the client for untrusted targets, against a real loopback server, with
+each of its transports (http.client, the default, and httpx's httpcore)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from typing import Any
 import pytest
 
 from runner import HostPolicy, ObservedResponse, OutgoingRequest, TargetClient, TargetError
+from runner import target as target_module
+
+
+@pytest.fixture(autouse=True, params=["stdlib", "httpcore"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test once per transport: each client made in the test uses it."""
+    monkeypatch.setattr(target_module, "DEFAULT_TRANSPORT", request.param)
 
 
 def get(client: TargetClient, url: str, **fields: Any) -> ObservedResponse:
