@@ -9,7 +9,7 @@ shared contract test suite.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -192,6 +192,15 @@ class EventStore(Protocol):
 
         The feed may be a recent window rather than the whole history: the Redis backend
         keeps about ``org_stream_maxlen`` entries per organization."""
+        ...
+
+    def listen(
+        self, job_id: str, deliver: Callable[[list[Event]], None]
+    ) -> Callable[[], None] | None:
+        """Have ``deliver`` called with the job's events as this process appends them,
+        on the appending thread and before waiters are woken, until the returned function
+        is called. None when the store cannot (the job's events may be appended by other
+        processes: followers read them from the store)."""
         ...
 
     async def wait(self, job_id: str, after: int, timeout: float) -> bool:

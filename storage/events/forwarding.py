@@ -4,7 +4,7 @@ store's interface is made here once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from storage.events.base import DEFAULT_READ_LIMIT, Event, EventStore, NewEvent
@@ -54,6 +54,11 @@ class ForwardingEventStore:
             since=since,
             limit=limit,
         )
+
+    def listen(
+        self, job_id: str, deliver: Callable[[list[Event]], None]
+    ) -> Callable[[], None] | None:
+        return self.inner.listen(job_id, deliver)
 
     async def wait(self, job_id: str, after: int, timeout: float) -> bool:
         return await self.inner.wait(job_id, after, timeout)

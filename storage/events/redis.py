@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -199,6 +199,12 @@ class RedisEventStore:
                 break
             start = f"({cursor}"
         return matched, cursor
+
+    def listen(
+        self, job_id: str, deliver: Callable[[list[Event]], None]
+    ) -> Callable[[], None] | None:
+        del job_id, deliver
+        return None  # appends come from worker processes: followers read Redis
 
     async def wait(self, job_id: str, after: int, timeout: float) -> bool:
         await self._ensure_listening()

@@ -23,7 +23,8 @@ threads and the API share a process) through a process-wide ``WakeupHub``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import orjson
@@ -61,6 +62,37 @@ _RETENTION_CHUNK = 500
 # Appenders of every store in this process publish here, whichever store instance a
 # follower waits on (the API and the workers may each build their own).
 _PROCESS_HUB = WakeupHub()
+
+
+class _Listeners:
+    """Who gets a job's events as this process appends them (``SqlEventStore.listen``),
+    process-wide like the hub: the API's tails listen on the store the workers append to
+    through stores of their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple[str, str], list[Callable[[list[Event]], None]]] = {}
+
+    def add(self, key: tuple[str, str], deliver: Callable[[list[Event]], None]) -> None:
+        with self._lock:
+            self._by_key.setdefault(key, []).append(deliver)
+
+    def remove(self, key: tuple[str, str], deliver: Callable[[list[Event]], None]) -> None:
+        with self._lock:
+            listeners = self._by_key.get(key, [])
+            if deliver in listeners:
+                listeners.remove(deliver)
+            if not listeners:
+                self._by_key.pop(key, None)
+
+    def deliver(self, key: tuple[str, str], events: list[Event]) -> None:
+        with self._lock:
+            listeners = list(self._by_key.get(key, ()))
+        for deliver in listeners:
+            deliver(events)
+
+
+_PROCESS_LISTENERS = _Listeners()
 
 
 class JobEvent(SQLModel, table=True):
@@ -147,6 +179,10 @@ class SqlEventStore:
             Event(first + i, job_id, org_id, app_id, event.type, event.status, now, event.data)
             for i, event in enumerate(events)
         ]
+        # Handed to this process's followers before they are woken, so that they need not
+        # read back what was just written (in embedded mode the runner's own thread pays
+        # for every such read).
+        _PROCESS_LISTENERS.deliver((self._namespace, job_id), stored)
         self._hub.publish(self._key("job", job_id), last_seq)
         self._hub.publish(self._key("org", org_id), newest_id)
         return stored
@@ -190,6 +226,15 @@ class SqlEventStore:
             rows = list(conn.execute(query).mappings())
         cursor = str(rows[-1]["id"]) if rows else after_cursor
         return [_to_event(row) for row in rows], cursor
+
+    def listen(
+        self, job_id: str, deliver: Callable[[list[Event]], None]
+    ) -> Callable[[], None] | None:
+        # Every append to this database is made in this process (the embedded deployment;
+        # a scaled one keeps its events in Redis).
+        key = (self._namespace, job_id)
+        _PROCESS_LISTENERS.add(key, deliver)
+        return lambda: _PROCESS_LISTENERS.remove(key, deliver)
 
     async def wait(self, job_id: str, after: int, timeout: float) -> bool:
         async def last_seq() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -35,6 +36,50 @@ class JobTail:
         self.base = 0
         self.lock = asyncio.Lock()
         self.followers = 0
+        # Events this process appended since the tail last looked (a store that can
+        # deliver them: embedded), so that followers do not read back what was just
+        # written. Filled on the appending threads, emptied on the event loop.
+        self._inbox: list[Event] = []
+        self._inbox_lock = threading.Lock()
+        self._overflowed = False
+        self._unlisten = store.listen(job_id, self._deliver)
+        # The cache ends where the store did when last read, and every event appended
+        # since was delivered in order: a follower caught up with it has nothing to read.
+        self._complete = False
+
+    def close(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+
+    def _deliver(self, events: list[Event]) -> None:
+        with self._inbox_lock:
+            self._inbox.extend(events)
+            if len(self._inbox) > MAX_CACHED:  # nobody took them (a stalled follower)
+                self._inbox, self._overflowed = [], True
+
+    def _absorb(self) -> None:
+        """Add the delivered events that continue the cache (call under ``lock``). One
+        that does not (nothing cached yet, or appends of concurrent threads delivered out
+        of order) stops it: the store fills that gap on the next read, and later
+        deliveries continue from it."""
+        with self._inbox_lock:
+            delivered, self._inbox = self._inbox, []
+            if self._overflowed:
+                self._overflowed = self._complete = False
+        for event in delivered:
+            if not self.events or event.seq <= self.events[-1].seq:
+                continue
+            if event.seq != self.events[-1].seq + 1:
+                self._complete = False
+                break
+            self.events.append(event)
+        self._trim()
+
+    def _trim(self) -> None:
+        if len(self.events) > MAX_CACHED:
+            self.base = self.events[-MAX_CACHED - 1].seq
+            self.events = self.events[-MAX_CACHED:]
 
     def _cached_after(self, seq: int) -> list[Event] | None:
         """Events after ``seq`` from memory ([] when caught up); None if not cached."""
@@ -49,10 +94,15 @@ class JobTail:
         cached = self._cached_after(seq)
         if cached:
             return cached[:READ_BATCH]
+        # The cache changes only under the lock (deliveries wait in the inbox meanwhile),
+        # so that a read in flight never meets events added behind its back.
         async with self.lock:
+            self._absorb()
             cached = self._cached_after(seq)
             if cached:
                 return cached[:READ_BATCH]
+            if cached == [] and self._complete:
+                return []
             extend = cached is not None  # caught up with the cache: read what follows it
             start = self.events[-1].seq if extend else seq
             fresh = await anyio.to_thread.run_sync(self.store.read, self.job_id, start, READ_BATCH)
@@ -60,9 +110,10 @@ class JobTail:
                 self.events.extend(fresh)
             elif fresh:
                 self.events, self.base = list(fresh), seq
-            if len(self.events) > MAX_CACHED:
-                self.base = self.events[-MAX_CACHED - 1].seq
-                self.events = self.events[-MAX_CACHED:]
+            self._complete = (
+                self._unlisten is not None and bool(self.events) and len(fresh) < READ_BATCH
+            )
+            self._trim()
             return fresh if not extend else (self._cached_after(seq) or [])
 
 
@@ -102,6 +153,9 @@ class OrgTail:
         self.started = False  # the window has an end: ``end`` is a position it read to
         self.lock = asyncio.Lock()
         self.followers = 0
+
+    def close(self) -> None:
+        """Nothing to release: the feed is read, not delivered."""
 
     @property
     def _stop(self) -> int:
@@ -220,6 +274,8 @@ class TailRegistry:
 class _Followed(Protocol):
     followers: int
 
+    def close(self) -> None: ...
+
 
 _Tail = TypeVar("_Tail", bound=_Followed)
 
@@ -240,3 +296,4 @@ async def _shared(
         tail.followers -= 1
         if tail.followers == 0:
             tails.pop(key, None)
+            tail.close()
