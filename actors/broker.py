@@ -26,10 +26,16 @@ from core.jobs import KINDS, JobKind
 
 QUEUE = "gauntlet-jobs"
 NAMESPACE = "gauntlet"
-# Dramatiq's worker timeout for our workers: how long an idle consumer waits between two
-# fetches at most (a new message wakes it at once, see actors.redis_broker), and how
-# long a stopping worker's threads take to notice.
-WORKER_TIMEOUT_MS = IDLE_POLL_MS
+# The in-memory broker's consumers block on a queue (no polling to spare) and release
+# delayed messages between two waits: short, so that a delay is kept to the tenth.
+STUB_WORKER_TIMEOUT_MS = 100
+
+
+def worker_timeout_ms(broker: dramatiq.Broker) -> int:
+    """Dramatiq's worker timeout for a worker of ``broker``: how long an idle consumer
+    waits between two fetches at most (on Redis a new message wakes it at once, see
+    actors.redis_broker), and how long a stopping worker's threads take to notice."""
+    return IDLE_POLL_MS if isinstance(broker, WakingRedisBroker) else STUB_WORKER_TIMEOUT_MS
 
 
 def _middleware() -> list[dramatiq.Middleware]:

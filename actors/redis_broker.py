@@ -31,6 +31,10 @@ log = structlog.get_logger(__name__)
 # bound on its Redis traffic when idle, on a delayed message's lateness, and on how long
 # a stopping worker waits for its consumers.
 IDLE_POLL_MS = 1000
+# The longest it waits while it holds messages: a delay queue's consumer holds the delayed
+# messages (unacked) until they are due, and its worker releases them only between two
+# of its waits; a webhook retry or an admission re-offer must not be a second late.
+BUSY_POLL_MS = 100
 # A lost subscription is made again after this.
 RESUBSCRIBE_S = 1.0
 
@@ -190,7 +194,10 @@ class _WakingConsumer(_RedisConsumer):
                     )
                     if self.message_cache:
                         continue
-                self.misses, backoff_ms = compute_backoff(self.misses, max_backoff=self.timeout)
+                longest = self.timeout
+                if self.outstanding_message_count:
+                    longest = min(longest, BUSY_POLL_MS)
+                self.misses, backoff_ms = compute_backoff(self.misses, max_backoff=longest)
                 self.sleeper.sleep(backoff_ms / 1000)
                 return None
         except redis.ConnectionError as exc:

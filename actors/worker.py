@@ -10,7 +10,7 @@ import dramatiq
 import structlog
 from sqlalchemy.engine import Engine
 
-from actors.broker import QUEUE, WORKER_TIMEOUT_MS, Dispatcher
+from actors.broker import QUEUE, Dispatcher, worker_timeout_ms
 from actors.context import WorkerContext
 from actors.declare import declare_actors
 from actors.heartbeat import HeartbeatKeeper
@@ -48,7 +48,7 @@ class WorkerPool:
         )
         declare_actors(broker, self.ctx)
         self.worker = dramatiq.Worker(
-            broker, queues={QUEUE}, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
+            broker, queues={QUEUE}, worker_threads=threads, worker_timeout=worker_timeout_ms(broker)
         )
         # Dramatiq prefetches twice its threads by default. Jobs are long: a prefetched
         # message waits on a busy worker while another idles, and if this process dies

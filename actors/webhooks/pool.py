@@ -11,8 +11,8 @@ import structlog
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
+from actors.broker import worker_timeout_ms
 from actors.context import WorkerContext
-from actors.redis_broker import IDLE_POLL_MS
 from actors.webhooks.delivery import DeliveryContext, deliver
 from actors.webhooks.queue import DELIVER_ACTOR, WEBHOOK_QUEUE, DeliverySender
 from actors.webhooks.reaper import DeliveryReaper
@@ -83,7 +83,10 @@ class DeliveryPool:
         )
         declare(deliver_webhook)
         self.worker = dramatiq.Worker(
-            broker, queues={WEBHOOK_QUEUE}, worker_threads=threads, worker_timeout=IDLE_POLL_MS
+            broker,
+            queues={WEBHOOK_QUEUE},
+            worker_threads=threads,
+            worker_timeout=worker_timeout_ms(broker),
         )
         _expect_a_second_worker(broker)
         # As for jobs: a dead process holds no message it had not started on.

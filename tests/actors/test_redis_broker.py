@@ -12,7 +12,7 @@ import dramatiq
 import pytest
 import redis
 
-from actors.broker import QUEUE, WORKER_TIMEOUT_MS, build_broker
+from actors.broker import QUEUE, build_broker, worker_timeout_ms
 from tests.support import services
 
 IDLE_WINDOW_S = 3.0
@@ -51,12 +51,12 @@ def test_an_idle_worker_sends_redis_few_commands_and_still_gets_new_messages(
         received.set()
 
     worker = dramatiq.Worker(
-        broker, queues={QUEUE}, worker_threads=2, worker_timeout=WORKER_TIMEOUT_MS
+        broker, queues={QUEUE}, worker_threads=2, worker_timeout=worker_timeout_ms(broker)
     )
     worker.start()
     client = redis.Redis.from_url(redis_server.url)
     try:
-        time.sleep(WORKER_TIMEOUT_MS / 1000 * 2)  # the consumers' back-off reaches its cap
+        time.sleep(worker_timeout_ms(broker) / 1000 * 2)  # the consumers' back-off reaches its cap
         before = fetches(client)
         time.sleep(IDLE_WINDOW_S)
         idle = fetches(client) - before
