@@ -7,8 +7,13 @@ environment overrides, skip-or-fail, per-test isolation); these are thin wrapper
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
+
+from storage.db import build_engine
+from storage.migrate import upgrade
 
 try:
     from tests.support import services
@@ -44,6 +49,20 @@ def fresh_redis_url(redis_url: str) -> Iterator[str]:
 def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     """A new, empty PostgreSQL database for this test alone, dropped after it."""
     yield from services.fresh_postgres_for_test(postgres_url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database, once on SQLite and once on a fresh PostgreSQL: storage rules
+    hold on both. A module that needs one database only defines its own ``engine``."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'gauntlet.db'}"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    engine = build_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

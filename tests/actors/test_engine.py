@@ -5,10 +5,8 @@ job, reads its app and prepares its run; a job whose stored inputs cannot be rea
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -21,22 +19,9 @@ from storage import apps as app_rows
 from storage import jobs as job_rows
 from storage import orgs
 from storage import suites as suite_rows
-from storage.db import build_engine, session_scope
+from storage.db import session_scope
 from storage.events import build_event_store
-from storage.migrate import upgrade
 from storage.models import App, Job, TestRun, TestSuite
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'engine.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    engine = build_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def job_with_suite_body(engine: Engine, body_json: str) -> str:

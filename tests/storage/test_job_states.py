@@ -4,10 +4,7 @@ loses a race changes nothing, and terminal states never change."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -15,23 +12,10 @@ from core.jobs import JobKind, JobStatus
 from storage import job_states, orgs
 from storage import jobs as job_rows
 from storage import runs as run_rows
-from storage.db import build_engine, session_scope
-from storage.migrate import upgrade
+from storage.db import session_scope
 from storage.models import Job, SuiteReport, TestRun
 
 LEASE_S = 30.0
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobs.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    engine = build_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def new_job(engine: Engine) -> str:

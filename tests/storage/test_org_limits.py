@@ -7,34 +7,19 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from core.jobs import JobKind, JobStatus
 from storage import job_states, orgs, plans, usage
 from storage import jobs as job_rows
-from storage.db import build_engine, session_scope
+from storage.db import session_scope
 from storage.job_states import OrgGate
-from storage.migrate import upgrade
 from storage.models import Job
 
 LEASE_S = 30.0
 PERIOD = 1_800_000_000
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'limits.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    engine = build_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def org_id(engine: Engine, name: str = "acme") -> str:

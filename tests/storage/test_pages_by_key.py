@@ -3,29 +3,13 @@ SQLite and PostgreSQL, and never crosses organizations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.engine import Engine
 
 from storage import orgs
 from storage import runs as run_rows
-from storage.db import build_engine, session_scope
-from storage.migrate import upgrade
+from storage.db import session_scope
 from storage.models import TestRun
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'pages.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    engine = build_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def seed(engine: Engine) -> tuple[str, str]:

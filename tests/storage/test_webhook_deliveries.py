@@ -5,33 +5,17 @@ over once its lease expires, and a worker that lost its lease records nothing.""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage import orgs
 from storage import webhook_deliveries as deliveries
 from storage import webhooks as subscriptions
-from storage.db import build_engine, session_scope
-from storage.migrate import upgrade
+from storage.db import session_scope
 from storage.webhook_models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 LEASE_S = 30.0
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hooks.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    engine = build_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def new_delivery(engine: Engine, *, due_in_s: float = 0.0) -> tuple[str, str]:
