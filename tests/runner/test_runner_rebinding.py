@@ -12,23 +12,21 @@ between its requests. Both servers listen on loopback: the allowed one on 127.0.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support.live_server import free_port
-from tests.support.services import skip_or_fail
+from tests.support.rebinding import (
+    INTERNAL,
+    NAME,
+    RecordingServer,
+    allowed_and_internal,
+    namespaced_python,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME = "rebind.gauntlet.test"
-INTERNAL = "internal.gauntlet.test"
 
 CLIENT = """
 import json, sys
@@ -52,84 +50,20 @@ print(json.dumps(outcomes))
 """
 
 
-class Counting(BaseHTTPRequestHandler):
-    # HTTP/1.0: one request per connection, so every request is a new connection (and a
-    # new resolution), as a target that closes idle connections would cause.
-    protocol_version = "HTTP/1.0"
-
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)  # type: ignore[attr-defined]
-        if self.path.startswith("/go?to="):
-            self.send_response(302)
-            self.send_header("Location", self.path.split("=", 1)[1])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class Server:
-    def __init__(self, host: str, port: int) -> None:
-        self.httpd = ThreadingHTTPServer((host, port), Counting)
-        self.httpd.hits = []  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def hits(self) -> list[str]:
-        return list(self.httpd.hits)  # type: ignore[attr-defined]
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def servers() -> Iterator[tuple[int, Server, Server]]:
-    port = free_port()
-    allowed, internal = Server("127.0.0.1", port), Server("127.0.0.2", port)
-    yield port, allowed, internal
-    allowed.stop()
-    internal.stop()
+def servers() -> Iterator[tuple[int, RecordingServer, RecordingServer]]:
+    with allowed_and_internal() as servers:
+        yield servers
 
 
 @pytest.mark.parametrize("transport", ["stdlib", "httpcore"])
 def test_a_rebound_name_and_a_redirect_to_a_denied_address_get_no_request_through(
-    servers: tuple[int, Server, Server], tmp_path: Path, transport: str
+    servers: tuple[int, RecordingServer, RecordingServer], tmp_path: Path, transport: str
 ) -> None:
-    if (
-        not shutil.which("unshare")
-        or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode
-    ):
-        skip_or_fail("needs unshare -m (util-linux, run as root) for a private /etc/hosts")
     port, allowed, internal = servers
-    hosts = tmp_path / "hosts"
-    hosts.write_text(f"127.0.0.1 {NAME}\n127.0.0.2 {INTERNAL}\n")
+    python, hosts = namespaced_python(tmp_path, f"127.0.0.1 {NAME}\n127.0.0.2 {INTERNAL}\n")
     done = subprocess.run(
-        [
-            "unshare",
-            "-m",
-            "sh",
-            "-c",
-            f'mount --bind {hosts} /etc/hosts && exec "$0" "$@"',
-            sys.executable,
-            "-c",
-            CLIENT,
-            str(ROOT),
-            str(port),
-            str(hosts),
-            transport,
-            NAME,
-            INTERNAL,
-        ],
+        [str(python), "-c", CLIENT, str(ROOT), str(port), str(hosts), transport, NAME, INTERNAL],
         capture_output=True,
         text=True,
         timeout=60,
@@ -143,5 +77,5 @@ def test_a_rebound_name_and_a_redirect_to_a_denied_address_get_no_request_throug
         "denied",
         f"target host {INTERNAL} resolves to 127.0.0.2, which is denied",
     ]
-    assert internal.hits == []
-    assert allowed.hits[0] == "/ok" and allowed.hits[-1].startswith("/go")
+    assert internal.paths == []
+    assert allowed.paths[0] == "/ok" and allowed.paths[-1].startswith("/go")
