@@ -36,7 +36,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -84,52 +84,44 @@ def _bounded(sock: socket.socket, clock: _Clock, timeout: float | None) -> None:
         socket.socket.settimeout(sock, left)
 
 
-class _DeadlineSocket(socket.socket):
-    """A TCP socket whose reads and writes stop at its clock's deadline."""
+# The mixin's methods call the socket class's own (its ``super()``); typed as a socket.
+if TYPE_CHECKING:
+    _SocketBase = socket.socket
+else:
+    _SocketBase = object
+
+
+class _Deadlined(_SocketBase):
+    """Reads and writes that stop at the socket's clock's deadline, counting what the
+    current answer received. Mixed into a TCP and a TLS socket class."""
 
     clock: _Clock = _NO_DEADLINE
     timeout_per_operation: float | None = None
     received = 0  # bytes of the current answer so far (reset for each request)
 
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+    def recv_into(self, buffer: Any, *args: Any) -> int:
         _bounded(self, self.clock, self.timeout_per_operation)
-        size = super().recv_into(buffer, nbytes, flags)
+        size = super().recv_into(buffer, *args)
         self.received += size
         return size
 
-    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+    def recv(self, *args: Any) -> bytes:
         _bounded(self, self.clock, self.timeout_per_operation)
-        data = super().recv(bufsize, flags)
+        data = super().recv(*args)
         self.received += len(data)
         return data
 
-    def sendall(self, data: Any, flags: int = 0) -> None:
+    def sendall(self, data: Any, *args: Any) -> None:
         _bounded(self, self.clock, self.timeout_per_operation)
-        super().sendall(data, flags)
+        super().sendall(data, *args)
 
 
-class _DeadlineSSLSocket(ssl.SSLSocket):
+class _DeadlineSocket(_Deadlined, socket.socket):
+    """A TCP socket whose reads and writes stop at its clock's deadline."""
+
+
+class _DeadlineSSLSocket(_Deadlined, ssl.SSLSocket):
     """The TLS counterpart of :class:`_DeadlineSocket` (the context's socket class)."""
-
-    clock: _Clock = _NO_DEADLINE
-    timeout_per_operation: float | None = None
-    received = 0
-
-    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
-        _bounded(self, self.clock, self.timeout_per_operation)
-        size = super().recv_into(buffer, nbytes, flags)
-        self.received += size
-        return size
-
-    def recv(self, buflen: int = 1024, flags: int = 0) -> bytes:
-        _bounded(self, self.clock, self.timeout_per_operation)
-        data = super().recv(buflen, flags)
-        self.received += len(data)
-        return data
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        _bounded(self, self.clock, self.timeout_per_operation)
-        super().sendall(data, flags)
 
 
 @functools.cache
