@@ -178,7 +178,8 @@ def execute(ctx: WorkerContext, job_id: str, handler: Handler) -> None:
     events = EventWriter(ctx.events, job.id, job.org_id, job.app_id, masker=claimed.masker)
     if job.attempts > 1:
         events.emit("job.restarted", "RUNNING", {"attempt": job.attempts})
-    events.emit("job.started", "RUNNING", {"attempt": job.attempts, "worker": ctx.worker_id})
+    started = {"attempt": job.attempts, "worker": ctx.worker_id, "job_type": job.type}
+    events.emit("job.started", "RUNNING", started)
     try:
         with LeaseKeeper(ctx, job.id) as keeper:
             if claimed.error is not None or claimed.params is None:
