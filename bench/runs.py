@@ -12,8 +12,9 @@
 (b) jobs per second end to end for many one-step runs in the scaled deployment
     (``gauntlet api`` + ``gauntlet worker`` with its default settings, private Redis and
     PostgreSQL), vs raw Dramatiq no-op messages through the same Redis with a worker of
-    ``--threads`` threads; then PostgreSQL statements per job of the worker and of the
-    API, counted from the server's statement log;
+    ``--threads`` threads, and vs the stack's floor (bench/_skeleton.py: FastAPI and
+    Dramatiq doing one GET per job, no database); then PostgreSQL statements per job of
+    the worker and of the API, counted from the server's statement log;
 (c) event delivery lag (event timestamp at append -> line received by a follower) with
     many followers on one job, p50 and p99.
 
@@ -42,6 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._skeleton import skeleton_jobs_per_second  # noqa: E402
 from bench._targets import pinned_to, static_target  # noqa: E402
 from tests.support.live_server import free_port  # noqa: E402
 from tests.support.pets_target import PetsTarget  # noqa: E402
@@ -350,6 +352,11 @@ def bench_jobs(jobs: int, threads: int) -> None:
     redis_server, postgres = start_redis(), start_postgres()
     try:
         raw = _raw_dramatiq(redis_server.url, jobs, threads)
+        floor_target = PetsTarget().start()
+        try:
+            floor = skeleton_jobs_per_second(redis_server.url, floor_target.server_address[1], jobs)
+        finally:
+            floor_target.stop()
         env = (
             os.environ
             | QUIET
@@ -375,20 +382,21 @@ def bench_jobs(jobs: int, threads: int) -> None:
             app_id, _ = server.app_with_suite(target.url, [step])
             server.wait(server.run(app_id))  # the worker is up
             workers = _worker_shape(postgres.url)
-            cpu_before = _cpu_seconds(gworker.pid), _cpu_seconds(server.process.pid)
+            pids = (
+                gworker.pid,
+                server.process.pid,
+                postgres.process.pid,
+                redis_server.process.pid,
+            )
+            cpu_before = [_cpu_seconds(pid) for pid in pids] + [time.process_time()]
             started = time.perf_counter()
             ids = [server.run(app_id) for _ in range(jobs)]
             for job_id in ids:
                 assert server.wait(job_id, poll_s=0.01)["job_status"] == "COMPLETED"
             gauntlet = jobs / (time.perf_counter() - started)
-            worker_cpu, api_cpu = (
-                (after - before) / jobs * 1000
-                for after, before in zip(
-                    (_cpu_seconds(gworker.pid), _cpu_seconds(server.process.pid)),
-                    cpu_before,
-                    strict=True,
-                )
-            )
+            cpu_after = [_cpu_seconds(pid) for pid in pids] + [time.process_time()]
+            # ms per job: worker, API, PostgreSQL, Redis, this process (client and target)
+            cpu = [(a - b) / jobs * 1000 for a, b in zip(cpu_after, cpu_before, strict=True)]
             counts = _statements_per_job(server, app_id, postgres, jobs)
         finally:
             gworker.terminate()
@@ -401,12 +409,17 @@ def bench_jobs(jobs: int, threads: int) -> None:
     print(f"(b) {jobs} one-step RUN jobs, private Redis + PostgreSQL")
     print(f"    raw Dramatiq no-op messages   : {raw:8.1f} msg/s  (one process, {threads} threads)")
     print(
+        f"    skeleton (bench/_skeleton.py) : {floor:8.1f} jobs/s  ratio {floor / raw:.3f}"
+        "  (FastAPI + Dramatiq + one GET, no database: the stack's floor)"
+    )
+    print(
         f"    Gauntlet one-step runs        : {gauntlet:8.1f} jobs/s  ratio {gauntlet / raw:.3f}"
         f"  (`gauntlet worker` defaults: {workers})"
     )
     print(
-        f"    CPU per job in the timed pass  : worker {worker_cpu:.1f} ms, API {api_cpu:.1f} ms"
-        " (the API's includes the benchmark's polling)"
+        f"    CPU per job in the timed pass  : worker {cpu[0]:.1f} ms, API {cpu[1]:.1f} ms"
+        f" (with the benchmark's polling), PostgreSQL {cpu[2]:.1f} ms, Redis {cpu[3]:.1f} ms,"
+        f" benchmark client and target {cpu[4]:.1f} ms: {sum(cpu):.1f} ms in all"
     )
     print(
         f"    PostgreSQL statements per job (server log, {jobs} more jobs): "
