@@ -6,6 +6,9 @@ concurrency, but it has no deadline for a request's head: a connection that send
 request line (or nothing at all) stays open forever, and enough of them exhaust the
 server's sockets (slowloris). The protocol below adds that deadline, and a size bound on
 the head that holds for both of uvicorn's parsers (h11 has its own, httptools has none).
+Past ``limit_concurrency`` uvicorn answers a plain-text 503; with httptools (uvicorn's
+standard parser, installed with it) the protocol answers the documented error envelope
+instead, with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ import asyncio
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from core.errors import ServiceUnavailable
 from core.settings import Settings
+from orchestrator.context import request_id
+from orchestrator.envelope import error_response
+from orchestrator.security_headers import SecurityHeadersMiddleware
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Parser
@@ -28,6 +36,19 @@ _TOO_LARGE = (
     b"content-type: text/plain; charset=utf-8\r\ncontent-length: 33\r\nconnection: close\r\n\r\n"
     b"Request header fields too large.\n"
 )
+
+
+async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
+    """What a request past ``limit_concurrency`` gets: the error envelope, not uvicorn's
+    plain text (clients parse every error answer as JSON)."""
+    busy = ServiceUnavailable(
+        "the server is at its limit of open connections and running requests"
+        " (GAUNTLET_HTTP_LIMIT_CONCURRENCY); retry shortly",
+        retry_after_s=1,
+    )
+    headers = {"Connection": "close", "X-Request-ID": request_id()}
+    answer = SecurityHeadersMiddleware(error_response(busy, headers=headers))
+    await answer(scope, receive, send)
 
 
 def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.Protocol]:
@@ -81,6 +102,11 @@ def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.P
             self._head_deadline = None
             if self._waiting_for_head() and not self.transport.is_closing():
                 self.transport.close()
+
+        def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+            # httptools' protocol picks uvicorn's plain-text 503 past the limit and starts
+            # it here (tests/orchestrator/test_http_server.py checks the swap still holds).
+            super()._start_asgi_task(cycle, _overloaded if app is service_unavailable else app)
 
     return HeadLimitedProtocol
 

@@ -1,6 +1,7 @@
 """``gauntlet serve`` as a slow or silent client meets it: a real server process on
 loopback, raw sockets. Connections that never finish a request head are closed, idle
-ones too, and no response names the server software."""
+ones too, no response names the server software, and a request past the concurrency
+limit gets the documented error envelope."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,15 +24,10 @@ CLOSE_WITHIN_S = 20
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    tmp_path = tmp_path_factory.mktemp("http")
-    env = cli_env(
-        tmp_path,
-        GAUNTLET_HTTP_HEADER_TIMEOUT_SECONDS="1",
-        GAUNTLET_HTTP_KEEP_ALIVE_SECONDS="1",
-        GAUNTLET_HTTP_MAX_HEADER_BYTES="4096",
-    )
+@contextmanager
+def _serving(tmp_path: Path, **settings: str) -> Iterator[int]:
+    """A ``gauntlet serve`` process with ``settings`` in its environment; yields its port."""
+    env = cli_env(tmp_path, **settings)
     port = free_port()
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as sink:
@@ -43,6 +40,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    with _serving(
+        tmp_path_factory.mktemp("http"),
+        GAUNTLET_HTTP_HEADER_TIMEOUT_SECONDS="1",
+        GAUNTLET_HTTP_KEEP_ALIVE_SECONDS="1",
+        GAUNTLET_HTTP_MAX_HEADER_BYTES="4096",
+    ) as port:
+        yield port
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
@@ -139,3 +147,24 @@ def test_a_normal_request_still_works(server: int) -> None:
 
     assert response.status_code == 200
     assert "server" not in response.headers
+
+
+def test_past_the_concurrency_limit_a_request_gets_503_in_the_error_envelope(
+    tmp_path: Path,
+) -> None:
+    with _serving(tmp_path, GAUNTLET_HTTP_LIMIT_CONCURRENCY="3") as port, ExitStack() as held:
+        # Three connections that have said nothing yet fill the limit (uvicorn counts
+        # open connections as well as running requests).
+        for _ in range(3):
+            held.enter_context(_connect(port))
+        time.sleep(0.5)  # the server has accepted them
+        response = httpx.get(f"http://127.0.0.1:{port}/client/v1/apps", timeout=10)
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["retry-after"] == "1"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = response.json()
+    assert body["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "GAUNTLET_HTTP_LIMIT_CONCURRENCY" in body["error"]["message"]
+    assert body["meta"]["request_id"] == response.headers["x-request-id"]
