@@ -250,6 +250,13 @@ class Settings(BaseSettings):
         description="A request's line and headers must arrive within this long of the "
         "connection opening or the previous response; else the connection is closed.",
     )
+    http_body_timeout_seconds: float = Field(
+        default=60,
+        gt=0,
+        le=3600,
+        description="A request's body must arrive within this long of its headers; else "
+        "the connection is closed.",
+    )
     http_max_header_bytes: int = Field(
         default=64 * 1024,
         ge=1024,

@@ -5,7 +5,9 @@ uvicorn closes an idle connection between requests (``timeout_keep_alive``) and 
 concurrency, but it has no deadline for a request's head: a connection that sends half a
 request line (or nothing at all) stays open forever, and enough of them exhaust the
 server's sockets (slowloris). The protocol below adds that deadline, and a size bound on
-the head that holds for both of uvicorn's parsers (h11 has its own, httptools has none).
+the head that holds for both of uvicorn's parsers (h11 has its own, httptools has none);
+with httptools (uvicorn's standard parser) also a deadline for the body of a request
+whose head has arrived, so that a body sent a byte at a time cannot do the same.
 Past ``limit_concurrency`` uvicorn answers a plain-text 503; with httptools (uvicorn's
 standard parser, installed with it) the protocol answers the documented error envelope
 instead, with ``Retry-After``.
@@ -51,13 +53,17 @@ async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
     await answer(scope, receive, send)
 
 
-def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.Protocol]:
+def _head_limits(
+    header_timeout_s: float, max_head_bytes: int, body_timeout_s: float
+) -> type[asyncio.Protocol]:
     class HeadLimitedProtocol(_Parser):
         """uvicorn's protocol, closing a connection whose next request head does not
-        arrive within ``header_timeout_s`` or grows past ``max_head_bytes``."""
+        arrive within ``header_timeout_s`` or grows past ``max_head_bytes``, or whose
+        request body is not complete ``body_timeout_s`` after its head."""
 
         _head_deadline: asyncio.TimerHandle | None = None
         _head_bytes = 0
+        _body_deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -67,10 +73,15 @@ def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.P
             super().data_received(data)
             if self.transport.is_closing():
                 self._disarm()
+                self._disarm_body()
                 return
             if not self._waiting_for_head():
                 self._head_bytes = 0
                 self._disarm()
+                # Armed only for a body still to come: a request without one is complete
+                # by now, and costs no timer.
+                if self._body_deadline is None and self._receiving_body():
+                    self._body_deadline = self.loop.call_later(body_timeout_s, self._expire_body)
                 return
             # Still no complete head after this data: count it, bound it, time it.
             self._head_bytes += len(data)
@@ -83,7 +94,26 @@ def _head_limits(header_timeout_s: float, max_head_bytes: int) -> type[asyncio.P
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            self._disarm_body()
             super().connection_lost(exc)
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._disarm_body()
+
+        def _receiving_body(self) -> bool:
+            cycle = self.cycle
+            return cycle is not None and bool(cycle.more_body) and not cycle.response_complete
+
+        def _disarm_body(self) -> None:
+            if self._body_deadline is not None:
+                self._body_deadline.cancel()
+                self._body_deadline = None
+
+        def _expire_body(self) -> None:
+            self._body_deadline = None
+            if self._receiving_body() and not self.transport.is_closing():
+                self.transport.close()
 
         def _waiting_for_head(self) -> bool:
             # No request yet, or the last one answered and the next one not yet parsed.
@@ -119,7 +149,11 @@ def uvicorn_config(app: Any, settings: Settings, host: str, port: int) -> uvicor
         app,
         host=host,
         port=port,
-        http=_head_limits(settings.http_header_timeout_seconds, settings.http_max_header_bytes),
+        http=_head_limits(
+            settings.http_header_timeout_seconds,
+            settings.http_max_header_bytes,
+            settings.http_body_timeout_seconds,
+        ),
         h11_max_incomplete_event_size=settings.http_max_header_bytes,
         timeout_keep_alive=settings.http_keep_alive_seconds,
         limit_concurrency=settings.http_limit_concurrency,
