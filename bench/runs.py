@@ -381,7 +381,6 @@ def bench_jobs(jobs: int, threads: int) -> None:
             }
             app_id, _ = server.app_with_suite(target.url, [step])
             server.wait(server.run(app_id))  # the worker is up
-            workers = _worker_shape(postgres.url)
             pids = (
                 gworker.pid,
                 server.process.pid,
@@ -397,6 +396,8 @@ def bench_jobs(jobs: int, threads: int) -> None:
             cpu_after = [_cpu_seconds(pid) for pid in pids] + [time.process_time()]
             # ms per job: worker, API, PostgreSQL, Redis, this process (client and target)
             cpu = [(a - b) / jobs * 1000 for a, b in zip(cpu_after, cpu_before, strict=True)]
+            # Read after the pass: a process that started last may not have beaten yet before.
+            workers = _worker_shape(postgres.url)
             counts = _statements_per_job(server, app_id, postgres, jobs)
         finally:
             gworker.terminate()
