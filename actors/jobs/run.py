@@ -182,15 +182,24 @@ def prepare_run(
     return PreparedRun(inputs, run_rows.insert_run(session, run))
 
 
+@dataclass(frozen=True)
+class Executed:
+    """A run's suites, executed: the run with its totals set (not yet stored), each
+    suite's result in order, and those totals by column, for the outcome to store."""
+
+    run: TestRun
+    results: list[SuiteResult]
+    totals: dict[str, Any]
+
+
 def execute_suites(
     execution: JobExecution[RunParams] | JobExecution[ValidateParams],
     run: TestRun,
     suites: list[LoadedSuite],
     base_url: str,
     auth: dict[str, Any] | None,
-) -> tuple[TestRun, list[SuiteResult]]:
-    """Run ``suites`` in ``run`` (stored RUNNING); returns the run with its totals (to
-    be stored by the outcome's ``also``) and each suite's result in order."""
+) -> Executed:
+    """Run ``suites`` in ``run`` (stored RUNNING)."""
     job, ctx = execution.job, execution.ctx
     variables = execution.params.variables
     run_id = run.id
@@ -240,25 +249,7 @@ def execute_suites(
     }
     for name, value in totals.items():  # ``run`` is transient: this writes nothing
         setattr(run, name, value)
-    return run, results
-
-
-def _finishing(run: TestRun) -> Any:
-    """The outcome's ``also``: the run's totals, stored with the job's finish."""
-    totals = {
-        name: getattr(run, name)
-        for name in (
-            "status",
-            "passed_suites",
-            "failed_suites",
-            "total_steps",
-            "passed_steps",
-            "failed_steps",
-            "finished_at",
-            "duration_ms",
-        )
-    }
-    return partial(_finish_run, run_id=run.id, totals=totals)
+    return Executed(run, results, totals)
 
 
 def _finish_run(session: Session, *, run_id: str, totals: dict[str, Any]) -> bool:
@@ -277,8 +268,10 @@ def _summary(run: TestRun, missing: list[str]) -> RunSummary:
     )
 
 
-def _outcome(run: TestRun, summary: RunSummary) -> Outcome:
-    also = _finishing(run)
+def _outcome(executed: Executed, summary: RunSummary) -> Outcome:
+    # The run's totals, stored in the transaction that finishes the job.
+    also = partial(_finish_run, run_id=executed.run.id, totals=executed.totals)
+    run = executed.run
     if run.status == "STOPPED":
         return Outcome("STOPPED", summary, also=also)
     if run.status == "PASSED":
@@ -296,8 +289,8 @@ def run_job(execution: JobExecution[RunParams]) -> Outcome:
     if not inputs.suites or prepared.run is None:
         return Outcome("FAILED", error="nothing to run: no test suites found")
     base_url = execution.params.base_url or inputs.app.endpoint
-    run, _ = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
-    return _outcome(run, _summary(run, inputs.missing))
+    executed = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
+    return _outcome(executed, _summary(executed.run, inputs.missing))
 
 
 @prepared_by(prepare_run)
@@ -308,8 +301,8 @@ def validate_job(execution: JobExecution[ValidateParams]) -> Outcome:
     if inputs is None or not inputs.suites or prepared.run is None:
         return Outcome("FAILED", error=f"test suite {suite_id} no longer exists")
     base_url = execution.params.base_url or inputs.app.endpoint
-    run, results = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
-    result = results[0]
+    executed = execute_suites(execution, prepared.run, inputs.suites, base_url, inputs.auth)
+    result = executed.results[0]
     validation = ValidationOutcome(
         test_suite_id=suite_id,
         suite=result.suite_name,
@@ -327,5 +320,5 @@ def validate_job(execution: JobExecution[ValidateParams]) -> Outcome:
             if not step.passed
         ],
     )
-    summary = ValidationSummary(**_summary(run, []).model_dump(), validation=validation)
-    return _outcome(run, summary)
+    summary = ValidationSummary(**_summary(executed.run, []).model_dump(), validation=validation)
+    return _outcome(executed, summary)
