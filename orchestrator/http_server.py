@@ -16,6 +16,7 @@ instead, with ``Retry-After``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -53,6 +54,41 @@ async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
     await answer(scope, receive, send)
 
 
+class _Deadline:
+    """A timer closing a connection when it fires while ``pending()`` still holds: the
+    head's and the body's deadlines of :func:`_head_limits`."""
+
+    __slots__ = ("_close", "_handle", "_loop", "_pending", "_seconds")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        seconds: float,
+        pending: Callable[[], bool],
+        close: Callable[[], None],
+    ) -> None:
+        self._loop, self._seconds, self._pending, self._close = loop, seconds, pending, close
+        self._handle: asyncio.TimerHandle | None = None
+
+    @property
+    def armed(self) -> bool:
+        return self._handle is not None
+
+    def arm(self) -> None:
+        if self._handle is None:
+            self._handle = self._loop.call_later(self._seconds, self._fire)
+
+    def disarm(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        if self._pending():
+            self._close()
+
+
 def _head_limits(
     header_timeout_s: float, max_head_bytes: int, body_timeout_s: float
 ) -> type[asyncio.Protocol]:
@@ -61,76 +97,56 @@ def _head_limits(
         arrive within ``header_timeout_s`` or grows past ``max_head_bytes``, or whose
         request body is not complete ``body_timeout_s`` after its head."""
 
-        _head_deadline: asyncio.TimerHandle | None = None
         _head_bytes = 0
-        _body_deadline: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._arm()
+            self._head = _Deadline(self.loop, header_timeout_s, self._waiting_for_head, self._close)
+            self._body = _Deadline(self.loop, body_timeout_s, self._receiving_body, self._close)
+            self._head.arm()
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
             if self.transport.is_closing():
-                self._disarm()
-                self._disarm_body()
+                self._head.disarm()
+                self._body.disarm()
                 return
             if not self._waiting_for_head():
                 self._head_bytes = 0
-                self._disarm()
+                self._head.disarm()
                 # Armed only for a body still to come: a request without one is complete
                 # by now, and costs no timer.
-                if self._body_deadline is None and self._receiving_body():
-                    self._body_deadline = self.loop.call_later(body_timeout_s, self._expire_body)
+                if not self._body.armed and self._receiving_body():
+                    self._body.arm()
                 return
             # Still no complete head after this data: count it, bound it, time it.
             self._head_bytes += len(data)
             if self._head_bytes > max_head_bytes:
-                self._disarm()
+                self._head.disarm()
                 self.transport.write(_TOO_LARGE)
                 self.transport.close()
                 return
-            self._arm()
+            self._head.arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            self._disarm_body()
+            self._head.disarm()
+            self._body.disarm()
             super().connection_lost(exc)
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
-            self._disarm_body()
-
-        def _receiving_body(self) -> bool:
-            cycle = self.cycle
-            return cycle is not None and bool(cycle.more_body) and not cycle.response_complete
-
-        def _disarm_body(self) -> None:
-            if self._body_deadline is not None:
-                self._body_deadline.cancel()
-                self._body_deadline = None
-
-        def _expire_body(self) -> None:
-            self._body_deadline = None
-            if self._receiving_body() and not self.transport.is_closing():
-                self.transport.close()
+            self._body.disarm()
 
         def _waiting_for_head(self) -> bool:
             # No request yet, or the last one answered and the next one not yet parsed.
             return self.cycle is None or bool(self.cycle.response_complete)
 
-        def _arm(self) -> None:
-            if self._head_deadline is None:
-                self._head_deadline = self.loop.call_later(header_timeout_s, self._expire)
+        def _receiving_body(self) -> bool:
+            cycle = self.cycle
+            return cycle is not None and bool(cycle.more_body) and not cycle.response_complete
 
-        def _disarm(self) -> None:
-            if self._head_deadline is not None:
-                self._head_deadline.cancel()
-                self._head_deadline = None
-
-        def _expire(self) -> None:
-            self._head_deadline = None
-            if self._waiting_for_head() and not self.transport.is_closing():
+        def _close(self) -> None:
+            if not self.transport.is_closing():
                 self.transport.close()
 
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
