@@ -13,7 +13,8 @@
     (``gauntlet api`` + ``gauntlet worker`` with its default settings, private Redis and
     PostgreSQL), vs raw Dramatiq no-op messages through the same Redis with a worker of
     ``--threads`` threads, and vs the stack's floor (bench/_skeleton.py: FastAPI and
-    Dramatiq doing one GET per job, no database); then PostgreSQL statements per job of
+    Dramatiq doing one GET per job, no database; and its durable variant, the same with
+    the job, its events and the key in PostgreSQL); then PostgreSQL statements per job of
     the worker and of the API, counted from the server's statement log;
 (c) event delivery lag (event timestamp at append -> line received by a follower) with
     many followers on one job, p50 and p99.
@@ -354,7 +355,9 @@ def bench_jobs(jobs: int, threads: int) -> None:
         raw = _raw_dramatiq(redis_server.url, jobs, threads)
         floor_target = PetsTarget().start()
         try:
-            floor = skeleton_jobs_per_second(redis_server.url, floor_target.server_address[1], jobs)
+            floor_port = floor_target.server_address[1]
+            floor = skeleton_jobs_per_second(redis_server.url, floor_port, jobs)
+            durable = skeleton_jobs_per_second(redis_server.url, floor_port, jobs, postgres.url)
         finally:
             floor_target.stop()
         env = (
@@ -412,6 +415,10 @@ def bench_jobs(jobs: int, threads: int) -> None:
     print(
         f"    skeleton (bench/_skeleton.py) : {floor:8.1f} jobs/s  ratio {floor / raw:.3f}"
         "  (FastAPI + Dramatiq + one GET, no database: the stack's floor)"
+    )
+    print(
+        f"    durable skeleton              : {durable:8.1f} jobs/s  ratio {durable / raw:.3f}"
+        "  (the same + key, job, events in PostgreSQL, 6 raw statements: a durable floor)"
     )
     print(
         f"    Gauntlet one-step runs        : {gauntlet:8.1f} jobs/s  ratio {gauntlet / raw:.3f}"
