@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.models import Job
 from storage.pages import Page, count, offset_page
 
+JOBS: Table = Job.__table__  # type: ignore[attr-defined]
+_INSERT = insert(JOBS)
+_READ = core_select(JOBS).where(
+    JOBS.c.id == bindparam("job_id_"), JOBS.c.org_id == bindparam("org_id_")
+)
+
 
 def add(session: Session, job: Job) -> Job:
-    session.add(job)
-    session.flush()
+    """Insert ``job`` as one Core INSERT on the session's connection (every submission
+    does: the unit of work's flush cost more than the row). ``job`` stays transient, not
+    in the session. Caller commits."""
+    session.connection().execute(_INSERT, job.model_dump())
     return job
 
 
@@ -23,10 +33,10 @@ def get(session: Session, org_id: str, job_id: str) -> Job | None:
 def read(engine: Engine, org_id: str, job_id: str) -> Job | None:
     """``get`` in one round trip: a single SELECT on a connection in autocommit, with no
     transaction to begin and roll back around it (what clients polling a job pay on every
-    poll). The row is whatever was committed when the statement ran."""
-    statement = select(Job).where(col(Job.id) == job_id, col(Job.org_id) == org_id)
+    poll). The row is whatever was committed when the statement ran. The statement is
+    built once: building it per poll cost a third of the poll's own time."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(statement).first()
+        row = connection.execute(_READ, {"job_id_": job_id, "org_id_": org_id}).first()
     return None if row is None else Job(**row._mapping)
 
 

@@ -8,8 +8,12 @@ submission that fails later rolls its charge back with everything else.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, select
 
 
 class UsageCounter(SQLModel, table=True):
@@ -19,6 +23,9 @@ class UsageCounter(SQLModel, table=True):
     metric: str = Field(primary_key=True, max_length=40)
     period_start: int = Field(primary_key=True, description="Unix seconds.")
     used: int = 0
+
+
+COUNTERS: Table = UsageCounter.__table__  # type: ignore[attr-defined]
 
 
 def charge(
@@ -32,17 +39,30 @@ def charge(
     matched nothing returns no row)."""
     if limit is not None and amount > limit:
         return False
-    dialect = session.get_bind().dialect.name
+    statement = _charging(session.get_bind().dialect.name, limited=limit is not None)
+    params = {"org_id_": org_id, "metric_": metric, "period_start_": period_start}
+    params |= {"amount_": amount} if limit is None else {"amount_": amount, "limit_": limit}
+    return session.connection().execute(statement, params).first() is not None
+
+
+@cache
+def _charging(dialect: str, *, limited: bool) -> Any:
+    """``charge``'s upsert, built once per dialect as a Core statement with bound
+    parameters: every submission runs it, and building it through the ORM (a fresh
+    statement, its cache key, the bulk-insert path) cost three times the round trip."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(UsageCounter).values(
-        org_id=org_id, metric=metric, period_start=period_start, used=amount
+    statement = insert(COUNTERS).values(
+        org_id=bindparam("org_id_"),
+        metric=bindparam("metric_"),
+        period_start=bindparam("period_start_"),
+        used=bindparam("amount_"),
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["org_id", "metric", "period_start"],
-        set_={"used": UsageCounter.used + amount},
-        where=None if limit is None else col(UsageCounter.used) + amount <= limit,
-    )
-    return session.execute(statement.returning(col(UsageCounter.used))).first() is not None
+    raised = COUNTERS.c.used + bindparam("amount_")
+    return statement.on_conflict_do_update(
+        index_elements=[COUNTERS.c.org_id, COUNTERS.c.metric, COUNTERS.c.period_start],
+        set_={"used": raised},
+        where=raised <= bindparam("limit_") if limited else None,
+    ).returning(COUNTERS.c.used)
 
 
 def used(session: Session, org_id: str, period_start: int) -> dict[str, int]:

@@ -42,7 +42,7 @@ def inputs_of(session: Session, app: App | None, suite_ids: list[str] | None) ->
     there is no app."""
     if app is None:
         return None
-    rows = suite_rows.all_for_app(session, app.org_id, app.id, suite_ids)
+    rows = suite_rows.bodies_for_app(session, app.org_id, app.id, suite_ids)
     found = {row.id for row in rows}
     if suite_ids is not None:
         order = {sid: i for i, sid in enumerate(suite_ids)}
