@@ -130,7 +130,7 @@ def _claim(ctx: WorkerContext, job_id: str, handler: Handler) -> _Claimed:
         job = claim.job
         if job is None:
             return _Claimed(None, claim.waiting)
-        app = app_rows.get(session, job.org_id, job.app_id) if job.app_id else None
+        app = app_rows.read(session, job.org_id, job.app_id) if job.app_id else None
         # Read with the claim: the job's secrets, masked out of everything it writes.
         masker = job_secrets.masker_for(job, app)
         try:
