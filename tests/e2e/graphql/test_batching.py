@@ -1,9 +1,14 @@
 """A nested query costs a bounded number of SQL statements whatever the number of
 parents: the loaders fetch each level in one batch (counted with SQLAlchemy's
-``before_cursor_execute`` event, for this request's id alone)."""
+``before_cursor_execute`` event, for this request's id alone).
+
+Authentication's statements are left out of the count: whether a request pays them
+depends on the clock (the key's 2-second cache entry, its once-a-minute ``last_used_at``
+write), not on the query, and a slow machine crosses those lines between two requests."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -23,9 +28,12 @@ DASHBOARD = """query($apps: Int!) { apps(first: $apps) { nodes { name
   testRuns(first: 3) { nodes { status job { jobStatus }
     suiteReports(first: 20) { nodes { suiteName steps(failedOnly: true) { name
       assertions { expected actual reason } } } } } } } } }"""
-# apps + count, runs + counts, jobs, reports + counts: 7; the key's lookup when its
-# cache entry expired in between: 1 more. Anything above means a level is not batched.
-MAX_STATEMENTS = 8
+# apps + count, runs + counts, jobs, reports + counts: 7. Anything above means a level
+# is not batched.
+MAX_STATEMENTS = 7
+# A statement on a table authentication reads or writes (the key, its organization, the
+# key's last use).
+AUTHENTICATION = re.compile(r"\b(from|update|join)\s+(api_keys|organizations)\b", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +58,7 @@ def statements_of(
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         # The request's id is in the context of every thread that works for it.
-        if request_id() == rid:
+        if request_id() == rid and not AUTHENTICATION.search(statement):
             seen.append(statement)
 
     event.listen(api.runtime.engine, "before_cursor_execute", count)
@@ -76,4 +84,4 @@ def test_statements_do_not_grow_with_the_number_of_parents(
 ) -> None:
     one, _ = statements_of(serve, busy_org, DASHBOARD, {"apps": 1})
     six, _ = statements_of(serve, busy_org, DASHBOARD, {"apps": 6})
-    assert six <= one + 1  # +1: the key's cache entry may expire in between
+    assert six <= one
