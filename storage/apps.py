@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.generation_models import GenerationRecord
 from storage.models import App, Job, LoadTest, SuiteReport, TestRun, TestSuite
 from storage.pages import Page, count, offset_page
 
-APPS: Table = App.__table__  # type: ignore[attr-defined]
+APPS = table_of(App)
 _READ = core_select(APPS).where(
     APPS.c.id == bindparam("app_id_"), APPS.c.org_id == bindparam("org_id_")
 )
@@ -31,7 +32,7 @@ def read(session: Session, org_id: str, app_id: str) -> App | None:
     """``get`` as one Core statement built once, the app transient (not in the session):
     for reading only, on the worker's hot path (every job's claim reads its app), where
     the ORM's identity lookup cost twice the round trip."""
-    row = session.connection().execute(_READ, {"app_id_": app_id, "org_id_": org_id}).first()
+    row = execute(session, _READ, {"app_id_": app_id, "org_id_": org_id}).first()
     return None if row is None else App(**row._mapping)
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import CursorResult, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql import Executable
+from sqlmodel import Session, SQLModel, create_engine
 
 from core.errors import StorageFull
 
@@ -224,6 +225,23 @@ def check_writable(engine: Engine) -> None:
         connection.rollback()
         if read_only:
             raise RuntimeError("the database is read-only")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel table class (SQLModel does not declare ``__table__``)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def execute(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run a Core statement on the session's connection, in its transaction. The hot
+    paths' statements are built once and run this way: the ORM's per-statement work
+    (building, caching, the unit of work) cost more than their round trips."""
+    return session.connection().execute(statement, params)
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -13,33 +13,24 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.jobs import TERMINAL, JobStatus
 from storage import orgs
-from storage.db import retrying
+from storage.db import execute, retrying
+from storage.jobs import JOBS
 from storage.models import Job, SuiteReport, TestRun
-from storage.plans import OrgPlan
+from storage.plans import PLANS
+from storage.runs import REPORTS, RUNS
 
 # The hot path's statements are SQLAlchemy Core on the tables, run on the session's
 # connection: the ORM's bulk-update machinery (synchronize_session, identity map) cost
 # a short job more than its SQL did, and nothing here needs it. The statements a job
 # runs every time are built once, with bound parameters (named with a trailing "_"),
 # so neither their construction nor their cache key is paid per job.
-JOBS: Table = Job.__table__  # type: ignore[attr-defined]
-RUNS: Table = TestRun.__table__  # type: ignore[attr-defined]
-REPORTS: Table = SuiteReport.__table__  # type: ignore[attr-defined]
-PLANS: Table = OrgPlan.__table__  # type: ignore[attr-defined]
-
-
-def _core(
-    session: Session, statement: Any, params: dict[str, Any] | None = None
-) -> CursorResult[*tuple[Any, ...]]:
-    return session.connection().execute(statement, params)
-
 
 # A job held by ``owner_``: the condition of every write of a job's lease holder.
 _HELD = (
@@ -124,7 +115,7 @@ def claim_in(
         # every claim of that organization; the counts read the jobs themselves, so
         # there is no counter to drift when a job ends by any path.
         orgs.lock(session, gate.org_id)
-    row = _core(session, _claiming(job_id, owner, lease_s, gate)).first()
+    row = execute(session, _claiming(job_id, owner, lease_s, gate)).first()
     return None if row is None else _job(row)
 
 
@@ -156,7 +147,7 @@ def claim_gated(
     caller commits."""
     now = time.time()
     params = {"job_id_": job_id, "owner_": owner, "now_": now, "expires_": now + lease_s}
-    row = _core(session, _CLAIM_WITH_PLAN, params).first()
+    row = execute(session, _CLAIM_WITH_PLAN, params).first()
     if row is None:
         return Claim(None)
     job = _job(row)
@@ -266,7 +257,7 @@ def renew(session: Session, job_id: str, owner: str, lease_s: float) -> LeaseSta
     """Extend the lease; tells whether it is still held and whether a stop was asked.
     One statement (``UPDATE … RETURNING``), committed by the caller (or autocommitted)."""
     params = {"job_id_": job_id, "owner_": owner, "expires_": time.time() + lease_s}
-    held = _core(session, _RENEW, params).first()
+    held = execute(session, _RENEW, params).first()
     if held is not None:
         return LeaseState(held=True, stop_requested=bool(held[0]))
     return LeaseState(held=False, stop_requested=is_stop_requested(session, job_id))
@@ -291,17 +282,17 @@ def renew_many(session: Session, job_ids: list[str], owner: str, lease_s: float)
     """``renew`` for several jobs of ``owner`` in one statement: ``{job_id:
     stop_requested}`` of those whose lease it still held (the others are lost)."""
     params = {"job_ids_": job_ids, "owner_": owner, "expires_": time.time() + lease_s}
-    return {row[0]: bool(row[1]) for row in _core(session, _RENEW_MANY, params)}
+    return {row[0]: bool(row[1]) for row in execute(session, _RENEW_MANY, params)}
 
 
 def stops_requested(session: Session, job_ids: list[str]) -> set[str]:
     """Which of ``job_ids`` were asked to stop; one statement."""
-    return {row[0] for row in _core(session, _STOPS_REQUESTED, {"job_ids_": job_ids})}
+    return {row[0] for row in execute(session, _STOPS_REQUESTED, {"job_ids_": job_ids})}
 
 
 def set_progress(session: Session, job_id: str, owner: str, progress: float) -> None:
     fraction = max(0.0, min(1.0, progress))
-    _core(session, _SET_PROGRESS, {"job_id_": job_id, "owner_": owner, "progress_": fraction})
+    execute(session, _SET_PROGRESS, {"job_id_": job_id, "owner_": owner, "progress_": fraction})
 
 
 def finish(
@@ -327,12 +318,12 @@ def finish(
         "result_": result_json,
         "error_": error,
     }
-    return _core(session, _FINISH, params).rowcount == 1
+    return execute(session, _FINISH, params).rowcount == 1
 
 
 def release(session: Session, job_id: str, owner: str) -> bool:
     """RUNNING -> QUEUED (a worker shutting down hands the job back). Caller commits."""
-    return _core(session, _RELEASE, {"job_id_": job_id, "owner_": owner}).rowcount == 1
+    return execute(session, _RELEASE, {"job_id_": job_id, "owner_": owner}).rowcount == 1
 
 
 def recoverable(
@@ -421,7 +412,7 @@ def finish_run(session: Session, run_id: str, **totals: float | int | str) -> bo
     assert totals.get("status") in ("PASSED", "FAILED", "STOPPED")
     params = {f"{name}_": value for name, value in totals.items()}
     params["run_id_"] = run_id
-    return _core(session, _finishing_run(tuple(sorted(totals))), params).rowcount == 1
+    return execute(session, _finishing_run(tuple(sorted(totals))), params).rowcount == 1
 
 
 @cache
@@ -434,7 +425,7 @@ def _finishing_run(names: tuple[str, ...]) -> Any:
 
 
 def is_stop_requested(session: Session, job_id: str) -> bool:
-    return bool(_core(session, _STOP_REQUESTED, {"job_id_": job_id}).scalar())
+    return bool(execute(session, _STOP_REQUESTED, {"job_id_": job_id}).scalar())
 
 
 def expire_all_leases(session: Session) -> int:
@@ -475,7 +466,7 @@ def finish_durably(
             return True
         if attempt == 1:
             return False
-        row = _core(session, _STATUS_AND_OWNER, {"job_id_": job_id}).first()
+        row = execute(session, _STATUS_AND_OWNER, {"job_id_": job_id}).first()
         return row is not None and row[0] == status and row[1] is None
 
     return retrying(engine, work, budget_s=budget_s, what=f"finish job {job_id}")
@@ -516,8 +507,8 @@ def add_report_durably(
     values.pop("pk", None)
 
     def work(session: Session, attempt: int) -> str:
-        if attempt == 1 or _core(session, _REPORT_STORED, {"id_": values["id"]}).first() is None:
-            _core(session, _INSERT_REPORT, values)
+        if attempt == 1 or execute(session, _REPORT_STORED, {"id_": values["id"]}).first() is None:
+            execute(session, _INSERT_REPORT, values)
         if progress is not None:
             set_progress(session, progress.job_id, progress.owner, progress.fraction)
         return str(values["id"])

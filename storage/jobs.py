@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.models import Job
 from storage.pages import Page, count, offset_page
 
-JOBS: Table = Job.__table__  # type: ignore[attr-defined]
+JOBS = table_of(Job)
 _INSERT = insert(JOBS)
 _READ = core_select(JOBS).where(
     JOBS.c.id == bindparam("job_id_"), JOBS.c.org_id == bindparam("org_id_")
@@ -21,7 +22,7 @@ def add(session: Session, job: Job) -> Job:
     """Insert ``job`` as one Core INSERT on the session's connection (every submission
     does: the unit of work's flush cost more than the row). ``job`` stays transient, not
     in the session. Caller commits."""
-    session.connection().execute(_INSERT, job.model_dump())
+    execute(session, _INSERT, job.model_dump())
     return job
 
 

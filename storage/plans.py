@@ -8,12 +8,13 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, bindparam
+from sqlalchemy import Column, Text, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.errors import ValidationFailed
 from core.plans import LIMITS, Plan, with_overrides
+from storage.db import execute, table_of
 
 
 class OrgPlan(SQLModel, table=True):
@@ -29,7 +30,7 @@ class OrgPlan(SQLModel, table=True):
         return stored
 
 
-PLANS: Table = OrgPlan.__table__  # type: ignore[attr-defined]
+PLANS = table_of(OrgPlan)
 _OVERRIDES = core_select(PLANS.c.name, PLANS.c.limits_json).where(
     PLANS.c.org_id == bindparam("org_id_")
 )
@@ -43,7 +44,7 @@ def effective(session: Session, default: Plan, org_id: str) -> Plan:
     """The organization's plan: ``default`` with its overrides, if any. Read as one Core
     statement built once (every submission reads it; the ORM's ``get`` cost twice the
     round trip). Sees what this session flushed, not what it merely added."""
-    row = session.connection().execute(_OVERRIDES, {"org_id_": org_id}).first()
+    row = execute(session, _OVERRIDES, {"org_id_": org_id}).first()
     if row is None:
         return default
     return with_overrides(default, row.name, json.loads(row.limits_json))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam, delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.models import SuiteReport, TestRun
 from storage.pages import Page, count, offset_page, pages_by_key
 from storage.scoping import in_app
 
-RUNS: Table = TestRun.__table__  # type: ignore[attr-defined]
-REPORTS: Table = SuiteReport.__table__  # type: ignore[attr-defined]
+RUNS = table_of(TestRun)
+REPORTS = table_of(SuiteReport)
 _INSERT_RUN = insert(RUNS)
 _DISCARD_REPORTS = delete(REPORTS).where(
     REPORTS.c.run_id.in_(select(RUNS.c.id).where(RUNS.c.job_id == bindparam("job_id_")))
@@ -28,7 +29,7 @@ def insert_run(session: Session, run: TestRun) -> TestRun:
     """``add_run`` as one Core INSERT on the session's connection: the worker's hot path,
     where the unit of work (identity map, flush bookkeeping) cost more than the row.
     ``run`` stays transient (not in the session)."""
-    session.connection().execute(_INSERT_RUN, run.model_dump())
+    execute(session, _INSERT_RUN, run.model_dump())
     return run
 
 
@@ -49,9 +50,8 @@ def run_of_job(session: Session, job_id: str) -> TestRun | None:
 def discard_runs_of_job(session: Session, job_id: str) -> int:
     """Remove what an earlier, interrupted attempt of the job wrote (never counted twice):
     two DELETEs, no read."""
-    connection = session.connection()
-    connection.execute(_DISCARD_REPORTS, {"job_id_": job_id})
-    return int(connection.execute(_DISCARD_RUNS, {"job_id_": job_id}).rowcount or 0)
+    execute(session, _DISCARD_REPORTS, {"job_id_": job_id})
+    return int(execute(session, _DISCARD_RUNS, {"job_id_": job_id}).rowcount or 0)
 
 
 def page_runs(session: Session, org_id: str, app_id: str, offset: int, limit: int) -> Page[TestRun]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Table, bindparam, delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.models import TestSuite
 from storage.pages import Page, count, pages_by_key
 from storage.scoping import in_app
@@ -41,10 +41,8 @@ def page_after(
 def all_for_app(
     session: Session, org_id: str, app_id: str, ids: list[str] | None = None
 ) -> list[TestSuite]:
-    statement = select(TestSuite).where(TestSuite.org_id == org_id, TestSuite.app_id == app_id)
-    if ids is not None:
-        statement = statement.where(col(TestSuite.id).in_(ids))
-    return list(session.exec(statement.order_by(col(TestSuite.pk))).all())
+    """The app's suites (those among ``ids`` when given), oldest first."""
+    return list(session.execute(*_chosen(_ROWS, org_id, app_id, ids)).scalars().all())
 
 
 class SuiteBody(NamedTuple):
@@ -56,9 +54,11 @@ class SuiteBody(NamedTuple):
 def bodies_for_app(
     session: Session, org_id: str, app_id: str, ids: list[str] | None = None
 ) -> list[SuiteBody]:
-    """``all_for_app``'s ids, versions and bodies only, as one Core statement built once:
-    what a run executes (the worker's hot path, where ORM rows cost more than the read)."""
-    return [SuiteBody._make(row) for row in _in_app(session, _BODIES, org_id, app_id, ids)]
+    """``all_for_app``'s ids, versions and bodies only, as a Core statement on the
+    session's connection: what a run executes (the worker's hot path, where ORM rows
+    cost more than the read)."""
+    rows = execute(session, *_chosen(_BODIES, org_id, app_id, ids))
+    return [SuiteBody._make(row) for row in rows]
 
 
 def ids_for_app(
@@ -66,36 +66,34 @@ def ids_for_app(
 ) -> list[str]:
     """``all_for_app``'s ids only: a job's submission checks its suites exist without
     reading their bodies (a long suite's is megabytes)."""
-    return [row[0] for row in _in_app(session, _IDS, org_id, app_id, ids)]
+    return [row[0] for row in execute(session, *_chosen(_IDS, org_id, app_id, ids))]
 
 
-SUITES: Table = TestSuite.__table__  # type: ignore[attr-defined]
+# The app's suites, and those among ``ids_``, in one place for all three readers above;
+# each reader's pair of statements is built once (the worker and every submission ask).
+SUITES = table_of(TestSuite)
 _OF_APP = (SUITES.c.org_id == bindparam("org_id_"), SUITES.c.app_id == bindparam("app_id_"))
 _AMONG = SUITES.c.id.in_(bindparam("ids_", expanding=True))
 
 
-def _of_app(*columns: Any) -> tuple[Any, Any]:
+def _statements(*columns: Any) -> tuple[Any, Any]:
     """The statement for every suite of the app and for those among ``ids_``."""
     every = core_select(*columns).where(*_OF_APP).order_by(SUITES.c.pk)
     return every, every.where(_AMONG)
 
 
-_IDS = _of_app(SUITES.c.id)
-_BODIES = _of_app(SUITES.c.id, SUITES.c.version, SUITES.c.body_json)
+_ROWS = _statements(TestSuite)
+_IDS = _statements(SUITES.c.id)
+_BODIES = _statements(SUITES.c.id, SUITES.c.version, SUITES.c.body_json)
 
 
-def _in_app(
-    session: Session,
-    statements: tuple[Any, Any],
-    org_id: str,
-    app_id: str,
-    ids: list[str] | None,
-) -> Sequence[Row[Any]]:
+def _chosen(
+    statements: tuple[Any, Any], org_id: str, app_id: str, ids: list[str] | None
+) -> tuple[Any, dict[str, Any]]:
+    """The statement of the pair that ``ids`` asks for, with its parameters."""
     every, among = statements
     params: dict[str, Any] = {"org_id_": org_id, "app_id_": app_id}
-    if ids is None:
-        return session.connection().execute(every, params).all()
-    return session.connection().execute(among, params | {"ids_": ids}).all()
+    return (every, params) if ids is None else (among, params | {"ids_": ids})
 
 
 def count_for_org(session: Session, org_id: str) -> int:

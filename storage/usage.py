@@ -11,9 +11,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, select
+
+from storage.db import execute, table_of
 
 
 class UsageCounter(SQLModel, table=True):
@@ -25,7 +27,7 @@ class UsageCounter(SQLModel, table=True):
     used: int = 0
 
 
-COUNTERS: Table = UsageCounter.__table__  # type: ignore[attr-defined]
+COUNTERS = table_of(UsageCounter)
 
 
 def charge(
@@ -42,7 +44,7 @@ def charge(
     statement = _charging(session.get_bind().dialect.name, limited=limit is not None)
     params = {"org_id_": org_id, "metric_": metric, "period_start_": period_start}
     params |= {"amount_": amount} if limit is None else {"amount_": amount, "limit_": limit}
-    return session.connection().execute(statement, params).first() is not None
+    return execute(session, statement, params).first() is not None
 
 
 @cache

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.models import new_id
 from storage.pages import Page, offset_page
 from storage.webhook_models import DeliveryStatus, WebhookDelivery
@@ -65,7 +66,7 @@ def insert_many(session: Session, deliveries: list[NewDelivery]) -> list[str]:
         for d in deliveries
     ]
     if rows:
-        session.connection().execute(insert(_TABLE), rows)
+        execute(session, insert(_TABLE), rows)
     return [str(r["id"]) for r in rows]
 
 
@@ -108,7 +109,7 @@ class ClaimedDelivery:
     history_json: str
 
 
-_TABLE = WebhookDelivery.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(WebhookDelivery)
 # The statements every attempt runs, built once and executed as Core statements on the
 # session's connection: building a statement, and the ORM's bulk-update machinery, cost
 # more CPU than executing it on SQLite (bench/webhooks.py).
@@ -166,20 +167,17 @@ def claim(session: Session, delivery_id: str, owner: str, lease_s: float) -> Cla
     DELIVERING row whose lease expired (its worker died). Commits. The claimed row, or
     None when there is nothing to do (not due yet, being delivered, final, deleted)."""
     now = time.time()
-    claimed = (
-        session.connection()
-        .execute(
-            _CLAIM,
-            {
-                "delivery_id": delivery_id,
-                "due_by": now + EARLY_TOLERANCE_S,
-                "now": now,
-                "owner": owner,
-                "lease_until": now + lease_s,
-            },
-        )
-        .first()
-    )
+    claimed = execute(
+        session,
+        _CLAIM,
+        {
+            "delivery_id": delivery_id,
+            "due_by": now + EARLY_TOLERANCE_S,
+            "now": now,
+            "owner": owner,
+            "lease_until": now + lease_s,
+        },
+    ).first()
     session.commit()
     return None if claimed is None else ClaimedDelivery(*claimed)
 
@@ -202,7 +200,8 @@ def settle(
     claimed attempt was not made, and is not counted). False if the lease was lost
     meanwhile. Caller commits."""
     final = status != DeliveryStatus.PENDING
-    result = session.connection().execute(
+    result = execute(
+        session,
         _SETTLE,
         {
             "delivery_id": delivery_id,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import bindparam, delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import execute, table_of
 from storage.pages import Page, count, offset_page
 from storage.webhook_models import WebhookDelivery, WebhookSubscription
 
@@ -52,7 +53,7 @@ _TARGET = sa.select(
 
 def delivery_target(session: Session, subscription_id: str) -> DeliveryTarget | None:
     """Unfenced: for the delivery actor, which works from a delivery row's reference."""
-    row = session.connection().execute(_TARGET, {"subscription_id": subscription_id}).first()
+    row = execute(session, _TARGET, {"subscription_id": subscription_id}).first()
     return None if row is None else DeliveryTarget(*row)
 
 
@@ -93,7 +94,7 @@ def remove(session: Session, subscription: WebhookSubscription) -> None:
 
 # Run after every successful attempt: built once (see storage.webhook_deliveries).
 _SUCCESS = (
-    update(WebhookSubscription.__table__)  # type: ignore[attr-defined]
+    update(table_of(WebhookSubscription))
     .where(
         col(WebhookSubscription.id) == bindparam("subscription_id"),
         or_(
