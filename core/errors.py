@@ -49,6 +49,10 @@ class PayloadTooLarge(GauntletError):
     """The request body exceeds the configured limit."""
 
 
+class HeadersTooLarge(GauntletError):
+    """The request's head (request line and headers) exceeds the configured limit."""
+
+
 class RateLimited(GauntletError):
     """Too many requests for the key (or the anonymous client) just now."""
 

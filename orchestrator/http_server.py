@@ -10,35 +10,45 @@ with httptools (uvicorn's standard parser) also a deadline for the body of a req
 whose head has arrived, so that a body sent a byte at a time cannot do the same.
 Past ``limit_concurrency`` uvicorn answers a plain-text 503; with httptools (uvicorn's
 standard parser, installed with it) the protocol answers the documented error envelope
-instead, with ``Retry-After``.
+instead, with ``Retry-After``. What the parser refuses before a request exists (a head
+past the bound: 431; bytes that are not HTTP: 400) is answered in the envelope too.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from core.errors import ServiceUnavailable
+from core.errors import GauntletError, HeadersTooLarge, ServiceUnavailable, ValidationFailed
 from core.settings import Settings
-from orchestrator.context import request_id
+from orchestrator.context import new_request_id, request_id, set_request_id
 from orchestrator.envelope import error_response
-from orchestrator.security_headers import SecurityHeadersMiddleware
+from orchestrator.security_headers import ALWAYS, SecurityHeadersMiddleware
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Parser
 except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
     _Parser = H11Protocol  # type: ignore[misc, assignment]
 
-_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"content-type: text/plain; charset=utf-8\r\ncontent-length: 33\r\nconnection: close\r\n\r\n"
-    b"Request header fields too large.\n"
-)
+
+def _refusal(exc: GauntletError, default_headers: list[tuple[bytes, bytes]]) -> bytes:
+    """``exc`` in the error envelope as a whole HTTP/1.1 answer closing the connection:
+    for what the parser refuses before any request, and so any ASGI app, exists. Its
+    request id is a fresh one (it belongs to no request)."""
+    rid = new_request_id()
+    set_request_id(rid)
+    response = error_response(exc, headers={"Connection": "close", "X-Request-ID": rid})
+    status = HTTPStatus(response.status_code)
+    lines = [f"HTTP/1.1 {status.value} {status.phrase}".encode()]
+    lines += [name + b": " + value for name, value in [*default_headers, *response.raw_headers]]
+    lines += [name + b": " + value for name, value in ALWAYS]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + response.body
 
 
 async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
@@ -69,10 +79,6 @@ class _Deadline:
     ) -> None:
         self._loop, self._seconds, self._pending, self._close = loop, seconds, pending, close
         self._handle: asyncio.TimerHandle | None = None
-
-    @property
-    def armed(self) -> bool:
-        return self._handle is not None
 
     def arm(self) -> None:
         if self._handle is None:
@@ -116,14 +122,18 @@ def _head_limits(
                 self._head.disarm()
                 # Armed only for a body still to come: a request without one is complete
                 # by now, and costs no timer.
-                if not self._body.armed and self._receiving_body():
+                if self._receiving_body():
                     self._body.arm()
                 return
             # Still no complete head after this data: count it, bound it, time it.
             self._head_bytes += len(data)
             if self._head_bytes > max_head_bytes:
                 self._head.disarm()
-                self.transport.write(_TOO_LARGE)
+                too_large = HeadersTooLarge(
+                    f"the request's head (request line and headers) is over {max_head_bytes}"
+                    " bytes (GAUNTLET_HTTP_MAX_HEADER_BYTES)"
+                )
+                self.transport.write(_refusal(too_large, self.server_state.default_headers))
                 self.transport.close()
                 return
             self._head.arm()
@@ -148,6 +158,13 @@ def _head_limits(
         def _close(self) -> None:
             if not self.transport.is_closing():
                 self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            # uvicorn's answer to bytes its parser refuses is plain text; clients parse
+            # every error answer as JSON.
+            malformed = ValidationFailed("malformed HTTP request: the server could not parse it")
+            self.transport.write(_refusal(malformed, self.server_state.default_headers))
+            self.transport.close()
 
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:
             # httptools' protocol picks uvicorn's plain-text 503 past the limit and starts

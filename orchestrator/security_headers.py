@@ -23,7 +23,7 @@ HTML_CSP = (
     "frame-ancestors 'none'"
 )
 
-_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
 _CSP = b"content-security-policy"
 
 
@@ -41,7 +41,7 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in _ALWAYS if h[0] not in present)
+                headers.extend(h for h in ALWAYS if h[0] not in present)
                 if _CSP not in present and _is_html(headers):
                     headers.append((_CSP, self.html_csp))
                 message = {**message, "headers": headers}

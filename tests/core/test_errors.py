@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import orjson
 import pytest
@@ -25,6 +26,7 @@ DOCUMENTED = {
     ("VALIDATION_ERROR", 400),
     ("CONFLICT", 409),
     ("PAYLOAD_TOO_LARGE", 413),
+    ("HEADERS_TOO_LARGE", 431),
     ("RATE_LIMITED", 429),
     ("QUOTA_EXCEEDED", 429),
     ("INTERNAL_ERROR", 500),
@@ -72,3 +74,9 @@ def test_a_validation_error_names_its_field() -> None:
     assert body["error"]["message"] == "base_url: must be http(s)"
     assert body["error"]["details"] == [{"field": "base_url", "message": "must be http(s)"}]
     assert "retry-after" not in response.headers
+
+
+def test_every_code_is_in_the_api_reference_with_its_status() -> None:
+    reference = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    for status, code in set(ERROR_STATUS.values()):
+        assert f"| `{code}` | {status} |" in reference, code

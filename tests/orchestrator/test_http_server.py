@@ -1,16 +1,19 @@
 """``gauntlet serve`` as a slow or silent client meets it: a real server process on
 loopback, raw sockets. Connections that never finish a request head are closed, idle
 ones too, no response names the server software, and a request past the concurrency
-limit gets the documented error envelope."""
+limit, a head past its bound and bytes that are not HTTP get the documented error
+envelope."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -147,14 +150,71 @@ def test_a_body_sent_in_time_is_answered(server: int) -> None:
     assert response.status_code == 401  # it got through to the API's guard
 
 
-def test_an_oversized_head_gets_431_and_a_close(server: int) -> None:
+def _refusal(answer: bytes) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """``(status line, headers, JSON body)`` of a raw answer."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in (ln.partition(": ") for ln in lines)}
+    return status, headers, json.loads(body)
+
+
+def _assert_enveloped(answer: bytes, status: str, code: str) -> dict[str, Any]:
+    line, headers, body = _refusal(answer)
+    assert line == status
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "server" not in headers
+    assert body["error"]["code"] == code
+    assert body["meta"]["request_id"] == headers["x-request-id"]
+    assert int(headers["content-length"]) == len(answer.partition(b"\r\n\r\n")[2])
+    return body
+
+
+def test_an_oversized_head_gets_431_in_the_error_envelope_and_a_close(server: int) -> None:
     with _connect(server) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 8000)
         answer = _read_until_closed(sock)
-    assert answer.split(b"\r\n", 1)[0] in (
-        b"HTTP/1.1 431 Request Header Fields Too Large",
-        b"HTTP/1.1 400 Bad Request",
+    body = _assert_enveloped(
+        answer, "HTTP/1.1 431 Request Header Fields Too Large", "HEADERS_TOO_LARGE"
     )
+    assert "GAUNTLET_HTTP_MAX_HEADER_BYTES" in body["error"]["message"]
+
+
+# Bytes the parser refuses: not HTTP at all, a broken request line or header, and the
+# framing ambiguities request smuggling lives on.
+MALFORMED = {
+    "a TLS hello on the plain port": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 40,
+    "no request line": b"GARBAGE\r\n\r\n",
+    "a header line without a colon": b"GET /healthz HTTP/1.1\r\nHost: x\r\nNo Colon\r\n\r\n",
+    "a space in a header name": b"GET /healthz HTTP/1.1\r\nHost: x\r\nX Y: z\r\n\r\n",
+    "a bare CR in a header value": b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
+    "a NUL in the target": b"GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "an unknown HTTP version": b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n",
+    "a chunk size that is not hex": (
+        b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n"
+    ),
+    "Content-Length beside chunked": (
+        b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    ),
+    "two different Content-Lengths": (
+        b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde"
+    ),
+    "a negative Content-Length": (
+        b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("request_bytes", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_request_gets_400_in_the_error_envelope_and_a_close(
+    server: int, request_bytes: bytes
+) -> None:
+    with _connect(server) as sock:
+        sock.sendall(request_bytes)
+        answer = _read_until_closed(sock)
+    _assert_enveloped(answer, "HTTP/1.1 400 Bad Request", "VALIDATION_ERROR")
 
 
 def test_responses_do_not_name_the_server_and_idle_keep_alive_ends(server: int) -> None:
