@@ -18,11 +18,11 @@ Isolation between tests (the ``fresh_*`` fixtures):
 
 - ``fresh_postgres_url`` is a new, uniquely named database on the session's server,
   created for one test and dropped (with its connections) after it;
-- ``fresh_redis_url`` is database number 15 (14 if the session URL uses 15) on the
-  session's Redis, emptied with FLUSHDB before and after the test. The session's own
+- ``fresh_redis_url`` is a database of the session's Redis emptied with FLUSHDB before
+  and after the test: number 15 for the first (or only) test process, 14 for the
+  second pytest-xdist worker and so on down, never the session URL's own (so that
+  workers sharing one server, as in CI, never flush each other's). The session's own
   database (``redis_url``) is never flushed, so session-scoped users keep their data.
-  Tests run one at a time; under pytest-xdist each worker has its own servers unless
-  a URL is given, in which case the fresh Redis database would be shared.
 
 This module needs only the standard library at import (``python3 -m
 tests.support.services`` runs before the project's virtualenv exists); psycopg,
@@ -250,9 +250,14 @@ def with_redis_db(url: str, db: int) -> str:
 
 
 def fresh_redis_db(url: str) -> int:
-    """The database number ``fresh_redis_url`` uses next to the session's ``url``."""
-    path = urlsplit(url).path.strip("/")
-    return FRESH_REDIS_DB - 1 if path == str(FRESH_REDIS_DB) else FRESH_REDIS_DB
+    """The database number ``fresh_redis_url`` uses next to the session's ``url``: one
+    of its own for each pytest-xdist worker (``PYTEST_XDIST_WORKER`` is ``gw0``, ``gw1``…)."""
+    session_db = int(urlsplit(url).path.strip("/") or 0)
+    free = [db for db in range(FRESH_REDIS_DB, 0, -1) if db != session_db]
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    if worker >= len(free):
+        raise RuntimeError(f"{worker + 1} test workers, but Redis has {len(free)} spare databases")
+    return free[worker]
 
 
 def flush_redis(url: str) -> None:
@@ -353,7 +358,7 @@ POSTGRES_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
-    "max_connections": "200",
+    "max_connections": "300",
 }
 
 

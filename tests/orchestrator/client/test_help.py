@@ -4,6 +4,7 @@ sentences (no line break from the source in the middle of one)."""
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,13 +42,42 @@ def test_version_prints_the_package_version() -> None:
     assert result.returncode == 0 and result.stdout == f"gauntlet {version('gauntlet')}\n"
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_completion_script_is_offered_for_common_shells(shell: str) -> None:
+# What only each shell's completion script holds.
+COMPLETION_MARK = {
+    "bash": "_GAUNTLET_COMPLETE=complete_bash",
+    "zsh": "#compdef gauntlet",
+    "fish": "_GAUNTLET_COMPLETE=complete_fish",
+    "powershell": "complete_powershell",
+}
+
+
+def test_completion_is_shown_for_the_shell_it_is_typed_in() -> None:
+    # --show-completion (like --install-completion) finds the shell among the processes
+    # above it; the command after it keeps bash from exec'ing gauntlet in its place.
     result = subprocess.run(
-        [INSTALLED, "--show-completion", shell], capture_output=True, text=True, timeout=60
+        ["bash", "-c", f"'{INSTALLED}' --show-completion; exit $?"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "_GAUNTLET_COMPLETE" in result.stdout
+    assert COMPLETION_MARK["bash"] in result.stdout
+
+
+@pytest.mark.parametrize("shell", COMPLETION_MARK)
+def test_completion_script_is_offered_for_common_shells(shell: str) -> None:
+    # Typer's switch from detecting the shell to naming it: then ``--show-completion``
+    # takes the shell as its value (detected, a name after it would be ignored).
+    env = os.environ | {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    result = subprocess.run(
+        [INSTALLED, "--show-completion", shell],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert COMPLETION_MARK[shell] in result.stdout
 
 
 def test_completion_completes_subcommands() -> None:
