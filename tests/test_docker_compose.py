@@ -14,6 +14,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from core.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -99,6 +101,14 @@ def test_service_can_be_scaled(compose: dict[str, Any], name: str) -> None:
 
     assert "container_name" not in definition
     assert "ports" not in definition
+
+
+def test_a_worker_replica_is_one_process_whatever_the_host(compose: dict[str, Any]) -> None:
+    # A worker left to its default starts one process per core it sees, and a container
+    # sees the host's: `--scale worker=N` would start N times the host's cores.
+    environment = service(compose, "worker")["environment"]
+    settings = Settings(**{"worker_processes": environment["GAUNTLET_WORKER_PROCESSES"]})
+    assert settings.worker_processes == 1
 
 
 def test_stores_have_healthchecks_and_postgres_keeps_its_data(compose: dict[str, Any]) -> None:
