@@ -2,7 +2,7 @@
 
 Several processes may start at once (``docker compose up --scale worker=N``); on
 PostgreSQL an advisory lock makes them take turns, so exactly one applies a revision
-and the others find it applied. SQLite serialises writers by itself.
+and the others find it applied; on SQLite the upgrade's write lock does the same.
 """
 
 from __future__ import annotations
