@@ -51,6 +51,13 @@ def _refusal(exc: GauntletError, default_headers: list[tuple[bytes, bytes]]) -> 
     return b"\r\n".join(lines) + b"\r\n\r\n" + response.body
 
 
+def _too_large(max_head_bytes: int) -> HeadersTooLarge:
+    return HeadersTooLarge(
+        f"the request's head (request line and headers) is over {max_head_bytes} bytes"
+        " (GAUNTLET_HTTP_MAX_HEADER_BYTES)"
+    )
+
+
 async def _overloaded(scope: Any, receive: Any, send: Any) -> None:
     """What a request past ``limit_concurrency`` gets: the error envelope, not uvicorn's
     plain text (clients parse every error answer as JSON)."""
@@ -101,9 +108,16 @@ def _head_limits(
     class HeadLimitedProtocol(_Parser):
         """uvicorn's protocol, closing a connection whose next request head does not
         arrive within ``header_timeout_s`` or grows past ``max_head_bytes``, or whose
-        request body is not complete ``body_timeout_s`` after its head."""
+        request body is not complete ``body_timeout_s`` after its head.
+
+        A head is measured twice: by the bytes received while it is still incomplete (a
+        head that never ends), and by what the parser found in it, its target and
+        headers (a head that arrives whole in one read, up to 256 KiB, completes before
+        the first measure sees it)."""
 
         _head_bytes = 0
+        _parsed_head_bytes = 0
+        _head_too_large = False
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -129,14 +143,29 @@ def _head_limits(
             self._head_bytes += len(data)
             if self._head_bytes > max_head_bytes:
                 self._head.disarm()
-                too_large = HeadersTooLarge(
-                    f"the request's head (request line and headers) is over {max_head_bytes}"
-                    " bytes (GAUNTLET_HTTP_MAX_HEADER_BYTES)"
-                )
-                self.transport.write(_refusal(too_large, self.server_state.default_headers))
-                self.transport.close()
+                self._refuse(_too_large(max_head_bytes))
                 return
             self._head.arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._parsed_head_bytes = 0
+
+        def on_url(self, url: bytes) -> None:
+            self._count_head(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count_head(len(name) + len(value) + 4)  # ": " and CRLF
+            super().on_header(name, value)
+
+        def _count_head(self, size: int) -> None:
+            self._parsed_head_bytes += size
+            if self._parsed_head_bytes > max_head_bytes:
+                # Raising stops the parser before the request exists; httptools reports
+                # it as a parse error, and send_400_response answers 431 instead.
+                self._head_too_large = True
+                raise _too_large(max_head_bytes)
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._head.disarm()
@@ -162,8 +191,13 @@ def _head_limits(
         def send_400_response(self, msg: str) -> None:
             # uvicorn's answer to bytes its parser refuses is plain text; clients parse
             # every error answer as JSON.
-            malformed = ValidationFailed("malformed HTTP request: the server could not parse it")
-            self.transport.write(_refusal(malformed, self.server_state.default_headers))
+            if self._head_too_large:
+                self._refuse(_too_large(max_head_bytes))
+                return
+            self._refuse(ValidationFailed("malformed HTTP request: the server could not parse it"))
+
+        def _refuse(self, exc: GauntletError) -> None:
+            self.transport.write(_refusal(exc, self.server_state.default_headers))
             self.transport.close()
 
         def _start_asgi_task(self, cycle: Any, app: Any) -> None:

@@ -171,14 +171,42 @@ def _assert_enveloped(answer: bytes, status: str, code: str) -> dict[str, Any]:
     return body
 
 
-def test_an_oversized_head_gets_431_in_the_error_envelope_and_a_close(server: int) -> None:
+# Heads over the server's 4096 bytes: one still growing, and whole ones (arriving in one
+# read, complete before the server counts received bytes) too large by a header, by many
+# headers or by their target.
+OVERSIZED = {
+    "still growing": b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 8000,
+    "one long header, whole": (
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 8000 + b"\r\n\r\n"
+    ),
+    "many headers, whole": (
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 40) for i in range(120))
+        + b"\r\n"
+    ),
+    "a long target, whole": (
+        b"GET /healthz?" + b"q" * 6000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("request_bytes", OVERSIZED.values(), ids=OVERSIZED.keys())
+def test_an_oversized_head_gets_431_in_the_error_envelope_and_a_close(
+    server: int, request_bytes: bytes
+) -> None:
     with _connect(server) as sock:
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 8000)
+        sock.sendall(request_bytes)
         answer = _read_until_closed(sock)
     body = _assert_enveloped(
         answer, "HTTP/1.1 431 Request Header Fields Too Large", "HEADERS_TOO_LARGE"
     )
     assert "GAUNTLET_HTTP_MAX_HEADER_BYTES" in body["error"]["message"]
+
+
+def test_a_head_within_the_bound_is_served(server: int) -> None:
+    headers = {f"X-H{i}": "b" * 40 for i in range(50)}  # about 2.5 KB of 4096
+    response = httpx.get(f"http://127.0.0.1:{server}/healthz", headers=headers, timeout=10)
+    assert response.status_code == 200
 
 
 # Bytes the parser refuses: not HTTP at all, a broken request line or header, and the
