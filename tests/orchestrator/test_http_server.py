@@ -150,6 +150,13 @@ def test_a_body_sent_in_time_is_answered(server: int) -> None:
     assert response.status_code == 401  # it got through to the API's guard
 
 
+def _answer_to(server: int, request_bytes: bytes) -> bytes:
+    """What the server sends back to ``request_bytes`` until it closes the connection."""
+    with _connect(server) as sock:
+        sock.sendall(request_bytes)
+        return _read_until_closed(sock)
+
+
 def _refusal(answer: bytes) -> tuple[str, dict[str, str], dict[str, Any]]:
     """``(status line, headers, JSON body)`` of a raw answer."""
     head, _, body = answer.partition(b"\r\n\r\n")
@@ -194,11 +201,10 @@ OVERSIZED = {
 def test_an_oversized_head_gets_431_in_the_error_envelope_and_a_close(
     server: int, request_bytes: bytes
 ) -> None:
-    with _connect(server) as sock:
-        sock.sendall(request_bytes)
-        answer = _read_until_closed(sock)
     body = _assert_enveloped(
-        answer, "HTTP/1.1 431 Request Header Fields Too Large", "HEADERS_TOO_LARGE"
+        _answer_to(server, request_bytes),
+        "HTTP/1.1 431 Request Header Fields Too Large",
+        "HEADERS_TOO_LARGE",
     )
     assert "GAUNTLET_HTTP_MAX_HEADER_BYTES" in body["error"]["message"]
 
@@ -239,9 +245,7 @@ MALFORMED = {
 def test_a_malformed_request_gets_400_in_the_error_envelope_and_a_close(
     server: int, request_bytes: bytes
 ) -> None:
-    with _connect(server) as sock:
-        sock.sendall(request_bytes)
-        answer = _read_until_closed(sock)
+    answer = _answer_to(server, request_bytes)
     _assert_enveloped(answer, "HTTP/1.1 400 Bad Request", "VALIDATION_ERROR")
 
 
